@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One tiny stub per IDT vector: make the stack look the same for every
+ * vector (push a zero error code where the CPU pushes none, then the vector
+ * number), save the general registers as struct trap_frame and call
+ * trap_dispatch(frame). The table trap_stubs[] gives the C side each stub's
+ * address.
+ */
+#include <generated/asm-offsets.h>
+
+/* Vectors for which the CPU pushes an error code (SDM vol. 3A, 6.13). */
+#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.text
+	.balign 16
+trap_stubs_start:
+	.set	vector, 0
+	.rept	256
+	.balign	16
+	.if	!HAS_ERROR_CODE(vector)
+	pushq	$0
+	.endif
+	pushq	$vector
+	jmp	trap_common
+	.set	vector, vector + 1
+	.endr
+
+trap_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	.if	TRAP_FRAME_VECTOR != 15 * 8 || TRAP_FRAME_SIZE != 22 * 8
+	.error	"struct trap_frame does not match the push order"
+	.endif
+	mov	%rsp, %rdi
+	cld
+	call	trap_dispatch
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	add	$16, %rsp		/* vector and error code */
+	iretq
+
+	.section .rodata
+	.balign 8
+	.globl trap_stubs
+trap_stubs:
+	.set	vector, 0
+	.rept	256
+	.quad	trap_stubs_start + 16 * vector
+	.set	vector, vector + 1
+	.endr

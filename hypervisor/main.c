@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hv_main: the boot sequence, in order. Each step relies only on the ones
+ * before it; the comments say why the order is what it is.
+ */
+#include <abi/errno.h>
+#include <arch/traps.h>
+#include <arch/tsc.h>
+#include <hv/bootinfo.h>
+#include <hv/cmdline.h>
+#include <hv/console.h>
+#include <hv/mm.h>
+#include <hv/multiboot2.h>
+#include <hv/panic.h>
+#include <hv/platform.h>
+#include <hv/symbols.h>
+
+#define MBI_MAX_SIZE	(64 * KiB)	/* far beyond anything GRUB produces */
+
+static struct boot_info boot_info;
+static struct hv_options options;
+
+static void report_bad_option(const char *what, const char *word, size_t len)
+{
+	pr_err("cmdline: %s '%.*s'", what, (int)len, word);
+}
+
+__noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr);
+__noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
+{
+	/* The console first, so that every later failure can be reported. */
+	serial_init();
+	tsc_mark_boot();
+	console_printf("\n");
+	pr_info("uhv micro-hypervisor starting");
+
+	/* Exceptions next: from here on a ring-0 fault is a readable panic. */
+	gdt_init();
+	traps_init();
+
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		panic("not booted by a multiboot2 loader (magic %#x)", magic);
+	if (mb2_parse(phys_to_virt(mbi_paddr), MBI_MAX_SIZE, &boot_info))
+		panic("the multiboot2 boot information at %#x is malformed", mbi_paddr);
+	symbols_init(boot_info.elf_sections, boot_info.elf_section_count);
+
+	int bad = cmdline_parse(boot_info.cmdline, &options, report_bad_option);
+	console_set_level(options.loglevel);
+	platform_set_exit_method(options.exit_method);
+	pr_info("boot: loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+	if (bad)
+		panic("%d boot option(s) not understood (see above)", bad);
+
+	platform_exit(true);
+}
