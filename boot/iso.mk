@@ -10,10 +10,16 @@ ISO_MODULES	?=
 GRUB_MKRESCUE	?= grub-mkrescue
 
 # grub-mkrescue wants a directory tree: boot/hypervisor.elf, boot/grub/grub.cfg.
-$(BUILD)/iso/boot/grub/grub.cfg: boot/grub.cfg.in Makefile boot/iso.mk
+# The file is regenerated on every run but only replaced when its text
+# changes, so a new ISO_CMDLINE rebuilds the ISO and an unchanged one does not.
+$(BUILD)/iso/boot/grub/grub.cfg: boot/grub.cfg.in FORCE
 	@mkdir -p $(dir $@)
 	$(Q)sed -e 's|@TIMEOUT@|$(ISO_TIMEOUT)|' -e 's|@CMDLINE@|$(ISO_CMDLINE)|' \
-	    -e 's|@MODULES@|$(foreach m,$(ISO_MODULES),\tmodule2 /boot/$(notdir $(m)) $(notdir $(m))\n)|' $< > $@
+	    -e 's|@MODULES@|$(foreach m,$(ISO_MODULES),\tmodule2 /boot/$(notdir $(m)) $(notdir $(m))\n)|' $< > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
 
 $(ISO): $(HV_ELF) $(BUILD)/iso/boot/grub/grub.cfg $(ISO_MODULES)
 	$(Q)cp $(HV_ELF) $(BUILD)/iso/boot/hypervisor.elf

@@ -13,6 +13,7 @@
 #include <hv/multiboot2.h>
 #include <hv/panic.h>
 #include <hv/platform.h>
+#include <hv/selftest.h>
 #include <hv/symbols.h>
 
 #define MBI_MAX_SIZE	(64 * KiB)	/* far beyond anything GRUB produces */
@@ -51,5 +52,9 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
 
+	if (options.test[0])
+		platform_exit(selftest_run(options.test) == 0);
+
+	pr_info("boot complete");
 	platform_exit(true);
 }

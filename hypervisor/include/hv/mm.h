@@ -20,4 +20,15 @@ static inline paddr_t virt_to_phys(const void *va)
 	return v - DIRECT_MAP_BASE;
 }
 
+/*
+ * Make [pa, pa + len) of host-physical space reachable through the direct
+ * map and return its virtual address. memremap() is for memory that the
+ * firmware describes but that is not RAM (ACPI tables in reserved regions):
+ * cached. ioremap() is for device registers: uncached. Pages are mapped
+ * read/write and never executable. Mapping the same page twice with the
+ * same attribute is fine; with a different one it is a hypervisor bug.
+ */
+void *memremap(paddr_t pa, size_t len);
+void *ioremap(paddr_t pa, size_t len);
+
 #endif /* HV_MM_H */

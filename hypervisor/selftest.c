@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#include <abi/errno.h>
+#include <arch/cpu.h>
+#include <hv/console.h>
+#include <hv/selftest.h>
+#include <hv/string.h>
+
+/* A read of a non-canonical address: #GP in ring 0, which must panic. */
+static int test_ring0_gp(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)0x8000000000000000ULL;
+
+	pr_info("selftest: reading non-canonical address %p", (void *)p);
+	(void)*p;
+	return -HV_EIO;		/* not reached */
+}
+
+/* A write to an unmapped page: #PF in ring 0, which must panic. */
+static int test_ring0_pagefault(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)0x1000;	/* low half: unmapped */
+
+	pr_info("selftest: writing unmapped address %p", (void *)p);
+	*p = 0xdead;
+	return -HV_EIO;
+}
+
+/* An invalid opcode in ring 0. */
+static int test_ring0_ud(void)
+{
+	pr_info("selftest: executing ud2");
+	__asm__ volatile("ud2");
+	return -HV_EIO;
+}
+
+/*
+ * An exception at an instruction listed in .ex_table resumes at its fixup
+ * (the mechanism behind rdmsr_safe). A ud2 is used because emulators differ
+ * on which MSRs fault: QEMU's TCG returns 0 for unknown ones.
+ */
+static int test_extable(void)
+{
+	int err = 0;
+
+	__asm__ volatile("1: ud2\n"
+			 "2:\n"
+			 ".pushsection .ex_table, \"a\"\n"
+			 ".balign 8\n"
+			 ".quad 1b, 3f\n"
+			 ".popsection\n"
+			 ".pushsection .text.fixup, \"ax\"\n"
+			 "3: movl %[eio], %[err]\n"
+			 "jmp 2b\n"
+			 ".popsection\n"
+			 : [err] "+r"(err) : [eio] "i"(-HV_EIO));
+	if (err != -HV_EIO) {
+		pr_err("selftest: ud2 under .ex_table did not reach its fixup");
+		return -HV_EIO;
+	}
+	pr_info("selftest: recovered from #UD through .ex_table");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(void);
+} selftests[] = {
+	{ "ring0-gp", test_ring0_gp },
+	{ "ring0-pagefault", test_ring0_pagefault },
+	{ "ring0-ud", test_ring0_ud },
+	{ "extable", test_extable },
+};
+
+int selftest_run(const char *name)
+{
+	for (size_t i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++) {
+		if (!strcmp(name, selftests[i].name)) {
+			int err = selftests[i].run();
+
+			pr_info("selftest: %s %s", name, err ? "FAILED" : "passed");
+			return err;
+		}
+	}
+	pr_err("selftest: no test named '%s'", name);
+	return -HV_ENOENT;
+}
