@@ -49,6 +49,7 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	console_set_level(options.loglevel);
 	platform_set_exit_method(options.exit_method);
 	pr_info("boot: loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+	pr_debug("boot: multiboot2 information at %#x, %u bytes", mbi_paddr, boot_info.mbi_size);
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
 

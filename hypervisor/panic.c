@@ -67,8 +67,8 @@ __noreturn void panic(const char *fmt, ...)
 	vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pr_err("PANIC: %s", msg);
-	/* Start at our caller: fp[1] is where panic() was called from. */
+	/* Start at our caller: fp[1] - 1 is inside the call to panic(). */
 	const uint64_t *fp = __builtin_frame_address(0);
-	backtrace_print(fp[1], fp[0]);
+	backtrace_print(fp[1] - 1, fp[0]);
 	platform_exit(false);
 }

@@ -39,8 +39,9 @@ static void put_number(struct out *o, uint64_t v, bool negative, unsigned base,
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	int n = 0;
+	bool zero = v == 0;
 
-	if (!(prec == 0 && v == 0)) {
+	if (!(prec == 0 && zero)) {
 		do {
 			tmp[n++] = digits[v % base];
 			v /= base;
@@ -56,7 +57,7 @@ static void put_number(struct out *o, uint64_t v, bool negative, unsigned base,
 		sign = ' ';
 
 	const char *prefix = "";
-	if ((flags & F_ALT) && base == 16 && n > 0)
+	if ((flags & F_ALT) && base == 16 && !zero)
 		prefix = upper ? "0X" : "0x";
 	if ((flags & F_ALT) && base == 8 && (n == 0 || tmp[n - 1] != '0') && prec <= n)
 		prefix = "0";

@@ -179,6 +179,7 @@ boot32_stack_top:
  */
 	.text
 	.code64
+	.type	entry64, @function
 entry64:
 	mov	%rdi, %r12
 	mov	%rsi, %r13
@@ -193,6 +194,7 @@ entry64:
 	mov	%r13, %rsi
 	call	hv_main
 	ud2				/* hv_main never returns */
+	.size	entry64, . - entry64
 
 	.bss
 	.balign 4096

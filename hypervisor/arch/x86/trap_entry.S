@@ -25,6 +25,7 @@ trap_stubs_start:
 	.set	vector, vector + 1
 	.endr
 
+	.type	trap_common, @function
 trap_common:
 	pushq	%rax
 	pushq	%rbx
@@ -64,6 +65,7 @@ trap_common:
 	popq	%rax
 	add	$16, %rsp		/* vector and error code */
 	iretq
+	.size	trap_common, . - trap_common
 
 	.section .rodata
 	.balign 8
