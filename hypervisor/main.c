@@ -8,6 +8,7 @@
 #include <arch/tsc.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
+#include <hv/memory.h>
 #include <hv/console.h>
 #include <hv/mm.h>
 #include <hv/multiboot2.h>
@@ -52,6 +53,9 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	pr_debug("boot: multiboot2 information at %#x, %u bytes", mbi_paddr, boot_info.mbi_size);
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
+
+	/* Memory before anything that maps firmware tables or device registers. */
+	mm_init(&boot_info);
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test) == 0);

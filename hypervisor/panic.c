@@ -52,23 +52,36 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 	}
 }
 
-__noreturn void panic(const char *fmt, ...)
+static __noreturn void panic_common(bool backtrace, const uint64_t *fp, const char *fmt, va_list ap)
 {
 	static bool in_panic;
 	char msg[200];
-	va_list ap;
 
 	irq_disable();
 	if (in_panic)
 		platform_exit(false);	/* the report itself failed: just stop */
 	in_panic = true;
 
-	va_start(ap, fmt);
 	vformat(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	pr_err("PANIC: %s", msg);
 	/* Start at our caller: fp[1] - 1 is inside the call to panic(). */
-	const uint64_t *fp = __builtin_frame_address(0);
-	backtrace_print(fp[1] - 1, fp[0]);
+	if (backtrace)
+		backtrace_print(fp[1] - 1, fp[0]);
 	platform_exit(false);
+}
+
+__noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	panic_common(true, __builtin_frame_address(0), fmt, ap);
+}
+
+__noreturn void panic_reported(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	panic_common(false, NULL, fmt, ap);
 }

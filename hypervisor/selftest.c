@@ -34,6 +34,29 @@ static int test_ring0_ud(void)
 }
 
 /*
+ * Unbounded recursion: the stack runs into the unmapped guard page, the
+ * CPU cannot push the page-fault frame, and the double fault arrives on its
+ * own IST stack, where it can still be reported.
+ */
+static volatile int recursion_limit = 1 << 30;	/* never reached: the guard page is */
+
+static int recurse(int depth)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)depth;
+	if (depth >= recursion_limit)
+		return 0;
+	return recurse(depth + 1) + pad[0];
+}
+
+static int test_stack_overflow(void)
+{
+	pr_info("selftest: recursing until the boot stack overflows");
+	return recurse(0);
+}
+
+/*
  * An exception at an instruction listed in .ex_table resumes at its fixup
  * (the mechanism behind rdmsr_safe). A ud2 is used because emulators differ
  * on which MSRs fault: QEMU's TCG returns 0 for unknown ones.
@@ -69,6 +92,7 @@ static const struct {
 	{ "ring0-pagefault", test_ring0_pagefault },
 	{ "ring0-ud", test_ring0_ud },
 	{ "extable", test_extable },
+	{ "stack-overflow", test_stack_overflow },
 };
 
 int selftest_run(const char *name)

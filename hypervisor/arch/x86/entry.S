@@ -198,7 +198,9 @@ entry64:
 
 	.bss
 	.balign 4096
-	.globl boot_stack_bottom, boot_stack_top
+	.globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:			/* left unmapped by mmu_init */
+	.skip	4096
 boot_stack_bottom:
 	.skip	BOOT_STACK_SIZE
 boot_stack_top:

@@ -135,5 +135,5 @@ void trap_dispatch(struct trap_frame *frame)
 	}
 
 	trap_report(frame);
-	panic("unhandled exception %llu in the hypervisor", (unsigned long long)frame->vector);
+	panic_reported("unhandled exception %llu in the hypervisor", (unsigned long long)frame->vector);
 }

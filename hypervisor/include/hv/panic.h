@@ -11,6 +11,9 @@
  */
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
+/* Like panic(), for a caller that has already printed the state (trap reports). */
+__noreturn void panic_reported(const char *fmt, ...) __printf(1, 2);
+
 #define BUG_ON(cond)							\
 	do {								\
 		if (unlikely(cond))					\
