@@ -22,3 +22,43 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/uni
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+# ---- Fuzzing: every parser of untrusted input has a fuzz target in tests/fuzz.
+# `make unit` replays each target's seeds plus deterministic mutations with
+# GCC + sanitizers; `make fuzz` runs the real thing with clang's libFuzzer
+# for FUZZ_SECONDS per target.
+FUZZ_TARGETS := multiboot2
+FUZZ_SRCS_multiboot2 := hypervisor/multiboot2.c
+FUZZ_SEEDS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
+FUZZ_SECONDS ?= 60
+FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/fuzz_,$(FUZZ_TARGETS))
+
+$(BUILD)/tests/unit/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
+
+$(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@"
+	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -g -O1 -fsanitize=fuzzer,address,undefined \
+		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -o $@ $< $(FUZZ_SRCS_$*)
+
+.PHONY: fuzz fuzz-deps
+fuzz-deps:
+	@command -v clang >/dev/null 2>&1 && [ -n "$$(find /usr/lib/llvm-* -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] || \
+	{ echo "deps: installing clang libclang-rt-dev (libFuzzer)"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev >/dev/null; }
+
+# One libFuzzer run per target, its corpus seeded with the target's fixtures.
+define run_fuzzer
+	@mkdir -p $(BUILD)/tests/libfuzzer/corpus_$(1)
+	$(if $(FUZZ_SEEDS_$(1)),@cp $(FUZZ_SEEDS_$(1)) $(BUILD)/tests/libfuzzer/corpus_$(1)/)
+	@echo "fuzz: $(1) for $(FUZZ_SECONDS) s"
+	$(Q)$(BUILD)/tests/libfuzzer/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(BUILD)/tests/libfuzzer/corpus_$(1) 2>&1 | tail -n 15
+
+endef
+
+fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS))
+	$(foreach t,$(FUZZ_TARGETS),$(call run_fuzzer,$(t)))

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A deterministic stand-in for libFuzzer, so every fuzz target also runs in
+ * `make test` with GCC and AddressSanitizer: each seed file is fed as is,
+ * then in MUTATIONS mutated forms (bit flips, byte overwrites with boundary
+ * values, truncations, extensions, 32-bit length fields set to extremes).
+ * The same seeds always give the same inputs. Prints "PASS <target>" or
+ * crashes (ASan/UBSan report), which the test harness counts as a failure.
+ *
+ * usage: replay TARGET-NAME [-n MUTATIONS] SEED...
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void mutate(uint8_t *buf, size_t *len, size_t cap)
+{
+	static const uint32_t extremes[] = { 0, 1, 7, 8, 0x7fffffff, 0x80000000, 0xfffffff8, 0xffffffff };
+	int rounds = 1 + (int)(next_random() % 4);
+
+	for (int r = 0; r < rounds && *len; r++) {
+		size_t at = next_random() % *len;
+
+		switch (next_random() % 6) {
+		case 0:
+			buf[at] ^= (uint8_t)(1u << (next_random() % 8));
+			break;
+		case 1:
+			buf[at] = (uint8_t)(uint32_t[]){ 0, 1, 0x7f, 0x80, 0xff }[next_random() % 5];
+			break;
+		case 2:
+			*len = at;	/* truncate */
+			break;
+		case 3:
+			if (*len < cap) {
+				buf[*len] = (uint8_t)next_random();
+				(*len)++;
+			}
+			break;
+		case 4:
+			if (at + 4 <= *len) {
+				uint32_t v = extremes[next_random() % 8];
+				memcpy(buf + (at & ~(size_t)3), &v, 4);
+			}
+			break;
+		default:
+			buf[at] = (uint8_t)next_random();
+			break;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long mutations = 2000;
+	int first = 2;
+	long inputs = 0;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s TARGET-NAME [-n MUTATIONS] SEED...\n", argv[0]);
+		return 2;
+	}
+	if (!strcmp(argv[2], "-n") && argc > 4) {
+		mutations = atol(argv[3]);
+		first = 4;
+	}
+	for (int i = first; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		if (!f) {
+			printf("FAIL %s: cannot open seed %s\n", argv[1], argv[i]);
+			return 1;
+		}
+		static uint8_t seed[1 << 20], buf[(1 << 20) + 64];
+		size_t seed_len = fread(seed, 1, sizeof(seed), f);
+		fclose(f);
+
+		LLVMFuzzerTestOneInput(seed, seed_len);
+		inputs++;
+		for (long m = 0; m < mutations; m++) {
+			size_t len = seed_len;
+
+			memcpy(buf, seed, seed_len);
+			mutate(buf, &len, sizeof(buf));
+			LLVMFuzzerTestOneInput(buf, len);
+			inputs++;
+		}
+	}
+	printf("PASS %s (%ld inputs)\n", argv[1], inputs);
+	return 0;
+}
