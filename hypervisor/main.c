@@ -58,7 +58,7 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	mm_init(&boot_info);
 
 	if (options.test[0])
-		platform_exit(selftest_run(options.test) == 0);
+		platform_exit(selftest_run(options.test, &boot_info) == 0);
 
 	pr_info("boot complete");
 	platform_exit(true);

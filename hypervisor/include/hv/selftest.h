@@ -2,12 +2,14 @@
 #ifndef HV_SELFTEST_H
 #define HV_SELFTEST_H
 
+#include <hv/bootinfo.h>
+
 /*
  * Built-in ring-0 self-tests, selected with "test=NAME" on the command line
  * and run at the end of boot. They exist so the emulator tests can prove
  * that failure paths work: a fault in the hypervisor must produce the full
  * report and a failure status. Returns -HV_ENOENT for an unknown name.
  */
-int selftest_run(const char *name);
+int selftest_run(const char *name, const struct boot_info *bi);
 
 #endif /* HV_SELFTEST_H */
