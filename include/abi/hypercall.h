@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypercall ABI: the one way a VM asks the hypervisor for something.
+ *
+ * Instruction: VMCALL on Intel, VMMCALL on AMD. A VM learns which from
+ * CPUID leaf UHV_CPUID_FEATURES (EBX) and need not know the CPU vendor.
+ *
+ * Registers (identical for both instructions):
+ *   RAX        hypercall number (HC_*)
+ *   RDI, RSI, RDX, R10, R8   arguments 1 to 5
+ *   RAX        result: >= 0 success, or a negated HV_E* error code
+ *   every other register, and RFLAGS, are preserved.
+ *
+ * Addresses passed to hypercalls are guest-physical. Every one is checked
+ * against the calling VM's own memory (its EPT/NPT): a buffer must lie
+ * entirely in memory the VM owns with the access the hypercall needs, or
+ * the call fails with -HV_EFAULT and has no effect. Unknown numbers return
+ * -HV_ENOSYS.
+ */
+#ifndef ABI_HYPERCALL_H
+#define ABI_HYPERCALL_H
+
+#include <abi/errno.h>
+
+/* CPUID leaves the hypervisor answers for its VMs. */
+#define UHV_CPUID_SIGNATURE	0x40000000	/* EAX: max leaf; EBX,ECX,EDX: "uhvUHVuhvUHV" */
+#define UHV_CPUID_FEATURES	0x40000001	/* EAX: ABI version; EBX: UHV_HCALL_* */
+#define UHV_SIGNATURE_EBX	0x55766875	/* "uhvU" */
+#define UHV_SIGNATURE_ECX	0x68755648	/* "HVuh" */
+#define UHV_SIGNATURE_EDX	0x56485576	/* "vUHV" */
+#define UHV_ABI_VERSION		1
+#define UHV_HCALL_VMCALL	0
+#define UHV_HCALL_VMMCALL	1
+
+/* Write len bytes at guest-physical buf to the console, tagged with the VM's name.
+ * len <= HC_CONSOLE_MAX. Returns len. */
+#define HC_CONSOLE_WRITE	1
+#define HC_CONSOLE_MAX		1024
+
+/* Give up the rest of this time slice. Returns 0. */
+#define HC_YIELD		2
+
+/* Sleep until a virtual interrupt is pending for this VM (timer, channel,
+ * device). Returns 0 once one is; it is delivered when RFLAGS.IF allows. */
+#define HC_BLOCK		3
+
+/* One-shot virtual timer: raise virtual interrupt vector (arg 2, 32..255) when
+ * the VM's clock (HC_TIME_READ) reaches deadline_ns (arg 1); 0 cancels. */
+#define HC_TIMER_SET		4
+
+/* Nanoseconds since this VM was (re)started. */
+#define HC_TIME_READ		5
+
+/* Copy struct uhv_vm_info to guest-physical arg 1 (arg 2 = buffer size). Returns bytes copied. */
+#define HC_VM_INFO		6
+
+/* Stop this VM with exit code arg 1 (0 = success); does not return. */
+#define HC_STOP_SELF		7
+
+#define HC_COUNT		8
+
+#endif /* ABI_HYPERCALL_H */

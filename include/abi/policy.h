@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The policy: which VMs the hypervisor starts and what each may have.
+ *
+ * A binary boot module (GRUB "module2 /boot/policy.bin policy"), compiled
+ * from a readable text file by boot/mkpolicy.py, so the VM layout can change
+ * without rebuilding the hypervisor and ring 0 only checks fixed-size
+ * records. The hypervisor validates the whole policy before it starts
+ * anything; any error names the problem and nothing starts.
+ *
+ * Layout: struct uhv_policy_header, then header.record_count records, each
+ * starting with struct uhv_policy_record and padded to a multiple of 8.
+ * All integers little-endian. Reserved fields and unknown flag bits must be
+ * zero; an unknown record type is an error (a newer policy needs a newer
+ * hypervisor).
+ */
+#ifndef ABI_POLICY_H
+#define ABI_POLICY_H
+
+#include <stdint.h>
+
+#include <abi/vm_boot.h>
+
+#define UHV_POLICY_MAGIC	"UHVPOLCY"	/* 8 bytes, no NUL */
+#define UHV_POLICY_REVISION	1
+#define UHV_POLICY_MAX_SIZE	(64 * 1024)
+#define UHV_POLICY_MAX_VMS	16
+#define UHV_POLICY_IMAGE_MAX	32
+
+struct uhv_policy_header {
+	char magic[8];
+	uint32_t revision;		/* UHV_POLICY_REVISION */
+	uint32_t total_size;		/* bytes, header included */
+	uint32_t checksum;		/* CRC-32 (IEEE) of total_size bytes with this field 0 */
+	uint32_t record_count;
+	uint64_t reserved;
+};
+
+enum uhv_policy_record_type {
+	UHV_POLICY_RECORD_VM = 1,
+	/* revision 2+: devices, channels */
+};
+
+struct uhv_policy_record {
+	uint16_t type;			/* enum uhv_policy_record_type */
+	uint16_t reserved;
+	uint32_t length;		/* bytes, this header included; multiple of 8 */
+};
+
+enum uhv_restart_policy {
+	UHV_RESTART_NEVER = 0,		/* a stopped or failed VM stays down */
+	UHV_RESTART_ON_FAILURE = 1,	/* restart from the pristine image after a fault */
+	UHV_RESTART_ALWAYS = 2,		/* ...and after a clean stop too */
+};
+
+struct uhv_policy_vm {
+	struct uhv_policy_record record;	/* type UHV_POLICY_RECORD_VM */
+	char name[UHV_VM_NAME_MAX];		/* NUL-terminated, [a-z0-9-], unique */
+	char image[UHV_POLICY_IMAGE_MAX];	/* boot module name of its ELF image */
+	uint32_t role;				/* enum uhv_vm_role */
+	uint32_t vcpus;				/* 1 for now */
+	uint64_t memory_size;			/* bytes at guest-physical 0; multiple of 2 MiB */
+	uint32_t priority;			/* 0-255; higher runs first */
+	uint32_t restart;			/* enum uhv_restart_policy */
+	uint32_t flags;				/* none defined: must be 0 */
+	uint32_t reserved[3];
+};
+
+_Static_assert(sizeof(struct uhv_policy_header) == 32, "policy header layout is ABI");
+_Static_assert(sizeof(struct uhv_policy_record) == 8, "policy record header layout is ABI");
+_Static_assert(sizeof(struct uhv_policy_vm) == 96, "policy VM record layout is ABI");
+
+#endif /* ABI_POLICY_H */

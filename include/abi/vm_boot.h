@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest boot protocol: the state in which every VM (guest or IOVM)
+ * starts, and the boot information it finds.
+ *
+ * CPU state at entry:
+ *   64-bit long mode, CPL 0, paging on: the hypervisor has identity-mapped all
+ *   of the VM's memory with 2 MiB pages (page tables at UHV_BOOT_PAGE_TABLES);
+ *   CS = 0x08 (64-bit code), DS = ES = SS = 0x10, FS = GS = 0, GDT at
+ *   UHV_BOOT_GDT; no IDT (the VM installs its own before enabling interrupts);
+ *   RFLAGS = 0x2 (interrupts off); RIP = the image's ELF entry point;
+ *   RSP = UHV_BOOT_STACK_TOP; RDI = UHV_BOOT_INFO (guest-physical, = virtual);
+ *   all other general registers 0; EFER.LME|LMA|NXE, CR0.PE|PG|WP|NE, CR4.PAE.
+ *
+ * Guest-physical layout (everything below UHV_IMAGE_MIN is the hypervisor's
+ * boot area inside the VM's memory; the VM may reuse it after boot):
+ *   0x0000 - 0x0fff   not mapped in the VM's page tables (NULL faults)
+ *   0x1000            struct uhv_boot_info
+ *   0x2000            GDT
+ *   0x3000 - 0x5fff   boot page tables (PML4, PDPT, PD)
+ *   0x8000 - 0xffff   boot stack (grows down from UHV_BOOT_STACK_TOP)
+ *   0x100000 -        the image's PT_LOAD segments at their physical addresses,
+ *                     then free memory up to memory_size
+ */
+#ifndef ABI_VM_BOOT_H
+#define ABI_VM_BOOT_H
+
+#define UHV_BOOT_INFO		0x1000
+#define UHV_BOOT_GDT		0x2000
+#define UHV_BOOT_PAGE_TABLES	0x3000
+#define UHV_BOOT_STACK_TOP	0x10000
+#define UHV_IMAGE_MIN		0x100000
+#define UHV_BOOT_CS		0x08
+#define UHV_BOOT_DS		0x10
+
+#define UHV_BOOT_MAGIC		0x6f6f6276687575ULL	/* "uuhvboo" */
+#define UHV_VM_NAME_MAX		16
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+enum uhv_vm_role {
+	UHV_ROLE_GUEST = 1,
+	UHV_ROLE_IOVM = 2,
+};
+
+/* What HC_VM_INFO returns, and the start of struct uhv_boot_info. */
+struct uhv_vm_info {
+	uint32_t vm_id;			/* 1-based, stable across restarts */
+	uint32_t role;			/* enum uhv_vm_role */
+	char name[UHV_VM_NAME_MAX];	/* NUL-terminated */
+	uint64_t memory_size;		/* bytes of RAM at guest-physical 0 */
+	uint32_t restart_count;		/* 0 on the first start */
+	uint32_t vcpu_count;
+};
+
+struct uhv_boot_info {
+	uint64_t magic;			/* UHV_BOOT_MAGIC */
+	uint32_t version;		/* UHV_ABI_VERSION */
+	uint32_t size;			/* of this structure */
+	struct uhv_vm_info vm;
+	uint64_t image_end;		/* first guest-physical byte after the image */
+};
+
+_Static_assert(sizeof(struct uhv_vm_info) == 40, "uhv_vm_info layout is ABI");
+_Static_assert(sizeof(struct uhv_boot_info) == 64, "uhv_boot_info layout is ABI");
+#endif
+
+#endif /* ABI_VM_BOOT_H */
