@@ -4,8 +4,11 @@
  * before it; the comments say why the order is what it is.
  */
 #include <abi/errno.h>
+#include <arch/cpu_features.h>
+#include <arch/hwcheck.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
+#include <hv/acpi.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
@@ -52,6 +55,17 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	pr_debug("boot: multiboot2 information at %#x, %u bytes", mbi_paddr, boot_info.mbi_size);
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
+
+	/* Every boot reports the CPU; hwcheck does so inside its own frame below. */
+	cpu_features_init();
+	if (!options.hwcheck)
+		cpu_features_report(cpu_caps_get(), false);
+
+	/* hwcheck: report and verdict, then stop. After acpi_init(): it needs the DMAR table. */
+	if (options.hwcheck) {
+		hwcheck_run(cpu_caps_get(), acpi_get());
+		platform_exit(true);
+	}
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test) == 0);
