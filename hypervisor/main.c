@@ -4,12 +4,15 @@
  * before it; the comments say why the order is what it is.
  */
 #include <abi/errno.h>
+#include <arch/cpu_features.h>
+#include <arch/hwcheck.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
+#include <hv/acpi.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
-#include <hv/memory.h>
 #include <hv/console.h>
+#include <hv/memory.h>
 #include <hv/mm.h>
 #include <hv/multiboot2.h>
 #include <hv/panic.h>
@@ -51,11 +54,25 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	platform_set_exit_method(options.exit_method);
 	pr_info("boot: loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
 	pr_debug("boot: multiboot2 information at %#x, %u bytes", mbi_paddr, boot_info.mbi_size);
-	if (bad)
-		panic("%d boot option(s) not understood (see above)", bad);
+	if (bad) {
+		/* An operator error, not a hypervisor bug: say so and stop cleanly. */
+		pr_err("boot: refusing to start: %d boot option(s) not understood (see above)", bad);
+		platform_exit(false);
+	}
 
 	/* Memory before anything that maps firmware tables or device registers. */
 	mm_init(&boot_info);
+
+	/* Every boot reports the CPU; hwcheck does so inside its own frame below. */
+	cpu_features_init();
+	if (!options.hwcheck)
+		cpu_features_report(cpu_caps_get(), false);
+
+	/* hwcheck: report and verdict, then stop. After acpi_init(): it needs the DMAR table. */
+	if (options.hwcheck) {
+		hwcheck_run(cpu_caps_get(), acpi_get());
+		platform_exit(true);
+	}
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test, &boot_info) == 0);

@@ -12,6 +12,8 @@ UNIT_TESTS := format frame pagetable
 UNIT_SRCS_format := hypervisor/lib/format.c
 UNIT_SRCS_frame := hypervisor/mm/frame.c
 UNIT_SRCS_pagetable := hypervisor/arch/x86/pagetable.c
+UNIT_TESTS += hwcheck
+UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/lib/format.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 

@@ -38,6 +38,9 @@
 #define MSR_FS_BASE			0xc0000100
 #define MSR_GS_BASE			0xc0000101
 #define MSR_VM_CR			0xc0010114	/* AMD */
+# define VM_CR_DPD			(1ULL << 0)	/* debug port disable */
+# define VM_CR_R_INIT			(1ULL << 1)	/* INIT is held pending (GIF=0) */
+# define VM_CR_DIS_A20M			(1ULL << 2)	/* A20 masking disabled */
 # define VM_CR_LOCK			(1ULL << 3)
 # define VM_CR_SVMDIS			(1ULL << 4)
 #define MSR_VM_HSAVE_PA			0xc0010117	/* AMD */

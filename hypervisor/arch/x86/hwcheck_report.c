@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The "hwcheck" boot option: everything uhv knows about the machine's
+ * virtualization hardware and what it can do with it, on the console.
+ * The decisions are hwcheck_evaluate()'s (hwcheck.c); this file only prints.
+ */
+#include <arch/hwcheck.h>
+#include <hv/console.h>
+#include <hv/string.h>
+
+/* The verdict may list many reasons: continue it over several console lines. */
+static void print_verdict(const char *text)
+{
+	const int chunk = 240;
+	size_t len = strlen(text);
+
+	pr_info("hwcheck: verdict: %.*s", chunk, text);
+	for (size_t done = (size_t)chunk; done < len; done += (size_t)chunk)
+		pr_info("hwcheck: verdict (continued): %.*s", chunk, text + done);
+}
+
+void hwcheck_run(const struct cpu_caps *caps, const struct acpi_info *acpi)
+{
+	struct iommu_summary iommu = hwcheck_iommu_from_acpi(acpi);
+	/* Too big for the boot stack; hwcheck runs once, on one CPU. */
+	static struct hwcheck_result result;
+
+	hwcheck_evaluate(caps, &iommu, &result);
+
+	pr_info("hwcheck: ===== uhv hardware check =====");
+	cpu_features_report(caps, true);
+	/* An all-zero acpi_info means no tables were parsed (see hv/acpi.h). */
+	if (!acpi->oem_id[0] && !acpi->cpu_count && !acpi->dmar_present)
+		pr_info("iommu: no ACPI information (tables not found or not parsed): no VT-d IOMMU known");
+	else if (!iommu.dmar_present)
+		pr_info("iommu: no ACPI DMAR table: no VT-d IOMMU");
+	else
+		pr_info("iommu: VT-d: ACPI DMAR table with %u remapping unit(s) (DRHD)", iommu.drhd_count);
+	for (unsigned int i = 0; i < acpi->drhd_count && i < ACPI_MAX_DRHD; i++)
+		pr_info("iommu: DRHD %u: registers at %#llx, segment %u%s", i,
+			(unsigned long long)acpi->drhd[i].base, acpi->drhd[i].segment,
+			acpi->drhd[i].include_pci_all ? ", all other PCI devices" : "");
+
+	pr_info("hwcheck: CPU backend: %s", hwcheck_backend_name(result.backend));
+	if (result.backend != HWCHECK_BACKEND_NONE)
+		pr_info("hwcheck: guest time slices: %s", hwcheck_timer_name(result.timer));
+	pr_info("hwcheck: device assignment: %s", result.iommu ? "yes (VT-d)" : "NO");
+	for (unsigned int i = 0; i < result.missing_count; i++)
+		pr_info("hwcheck: missing: %s", result.missing[i].text);
+	for (unsigned int i = 0; i < result.note_count; i++)
+		pr_info("hwcheck: note: %s", result.notes[i].text);
+	print_verdict(result.verdict_text);
+	pr_info("hwcheck: ===== end of hardware check =====");
+}

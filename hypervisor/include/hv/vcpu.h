@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vcpu interface: what core code needs from a CPU virtualization
+ * backend (VMX in arch/x86/vmx.c, SVM in arch/x86/svm.c), and the
+ * vendor-neutral exit handlers the backends call.
+ *
+ * Division of labour. A backend owns the hardware structures (VMCS, VMCB),
+ * enters the guest, decodes each exit through its own table indexed by its
+ * exit reason, and calls the shared handler for anything that is policy
+ * rather than mechanism: CPUID, port I/O, MSRs, hypercalls, memory faults.
+ * Core code never tests the vendor.
+ */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <arch/pagetable.h>
+#include <hv/types.h>
+
+struct vm;
+
+/* Guest general registers. RSP, RIP and RFLAGS are synced by the backend around every exit. */
+struct vcpu_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rsp, rip, rflags;
+};
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_BLOCKED,		/* HLT or HC_BLOCK: waits for a virtual interrupt */
+	VCPU_STOPPED,
+};
+
+#define VCPU_EXIT_SLOTS	96	/* per-backend dense exit-reason counters */
+
+struct vcpu {
+	struct vm *vm;
+	struct vcpu_regs regs;
+	enum vcpu_state state;
+	void *arch;			/* the backend's state (VMCS/VMCB and friends) */
+
+	uint64_t virq_pending[4];	/* virtual interrupt vectors waiting for delivery */
+	uint64_t timer_deadline;	/* TSC value of the one-shot virtual timer, 0 = off */
+	uint8_t timer_vector;
+
+	uint64_t exits;
+	uint64_t exit_count[VCPU_EXIT_SLOTS];
+};
+
+/* What a shared exit handler tells the backend to do next. */
+enum exit_action {
+	EXIT_ADVANCE,		/* the instruction is done: skip it and resume */
+	EXIT_RESUME,		/* resume at the same RIP (event injected, fault fixed...) */
+	EXIT_RESCHEDULE,	/* skip the instruction, then let the scheduler pick */
+	EXIT_STOP,		/* the VM is stopped or failed: do not resume */
+};
+
+enum mem_access {
+	MEM_READ = BIT(0),
+	MEM_WRITE = BIT(1),
+	MEM_EXEC = BIT(2),
+};
+
+struct vcpu_backend {
+	const char *name;			/* "VMX", "SVM" */
+	const struct pt_format *gpa_format;	/* EPT or NPT entries */
+
+	/* Per physical CPU: turn virtualization on (VMXON, EFER.SVME). */
+	int (*cpu_init)(void);
+	/* Allocate and fill the hardware structures for v (boot state in v->regs). */
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/*
+	 * Enter the guest and handle exits until one needs the scheduler:
+	 * returns when v blocked, stopped, yielded, or its slice ended (a host
+	 * interrupt arrived). Delivers pending virtual interrupts when the guest
+	 * can take them and asks for an interrupt window when it cannot.
+	 */
+	void (*vcpu_run)(struct vcpu *v);
+	/* Name of exit counter slot i, or NULL if unused. */
+	const char *(*exit_slot_name)(unsigned int slot);
+};
+
+/* The backend chosen at boot from CPUID (NULL if the CPU has none). */
+const struct vcpu_backend *vcpu_backend(void);
+void vcpu_backend_set(const struct vcpu_backend *b);
+
+/* ---- Shared exit handlers, called by both backends. ---- */
+
+/* CPUID: fills rax..rdx from regs->rax/rcx through the guest CPUID policy. */
+enum exit_action vmexit_cpuid(struct vcpu *v);
+/* Hypercall (VMCALL/VMMCALL): number and arguments in v->regs. */
+enum exit_action vmexit_hypercall(struct vcpu *v);
+/* Port I/O: size 1, 2 or 4; *value is written (OUT) or filled (IN). */
+enum exit_action vmexit_io(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *value);
+/* RDMSR/WRMSR: for RDMSR the handler fills regs rax/rdx. */
+enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write);
+/* EPT violation / NPT fault on gpa with the attempted access. */
+enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access);
+/* HLT: block until a virtual interrupt is pending. */
+enum exit_action vmexit_hlt(struct vcpu *v);
+/* The guest triple-faulted (shutdown). */
+enum exit_action vmexit_triple_fault(struct vcpu *v);
+/* An exit the backend does not handle: a contained failure of the VM. */
+enum exit_action vmexit_unhandled(struct vcpu *v, const char *what, uint64_t code);
+
+/* ---- Virtual interrupts. ---- */
+
+void virq_raise(struct vcpu *v, uint8_t vector);
+/* Highest pending vector, or -1. */
+int virq_highest(const struct vcpu *v);
+void virq_clear(struct vcpu *v, uint8_t vector);
+/* Raise the virtual timer's vector if its deadline has passed. */
+void vcpu_check_timer(struct vcpu *v, uint64_t now_tsc);
+
+#endif /* HV_VCPU_H */
