@@ -26,17 +26,29 @@ uint64_t time_tsc_hz(void)
 	return tsc_hz;
 }
 
-static uint64_t ticks_to_ns(uint64_t ticks)
+uint64_t time_tsc(void)
 {
-	/* Split to avoid overflowing 64 bits for uptimes beyond a few seconds. */
+	return rdtsc();
+}
+
+/* Both conversions split the division so that 64 bits never overflow. */
+uint64_t time_tsc_to_ns(uint64_t ticks)
+{
+	if (!tsc_hz)
+		return 0;
 	return ticks / tsc_hz * 1000000000ULL + ticks % tsc_hz * 1000000000ULL / tsc_hz;
+}
+
+uint64_t time_ns_to_tsc(uint64_t ns)
+{
+	return ns / 1000000000ULL * tsc_hz + ns % 1000000000ULL * tsc_hz / 1000000000ULL;
 }
 
 bool time_ns_since_boot(uint64_t *ns)
 {
 	if (!tsc_hz)
 		return false;
-	*ns = ticks_to_ns(rdtsc() - tsc_at_boot);
+	*ns = time_tsc_to_ns(rdtsc() - tsc_at_boot);
 	return true;
 }
 

@@ -64,6 +64,7 @@ enum mem_access {
 struct vcpu_backend {
 	const char *name;			/* "VMX", "SVM" */
 	const struct pt_format *gpa_format;	/* EPT or NPT entries */
+	uint32_t hypercall_insn;		/* UHV_HCALL_VMCALL or UHV_HCALL_VMMCALL */
 
 	/* Per physical CPU: turn virtualization on (VMXON, EFER.SVME). */
 	int (*cpu_init)(void);

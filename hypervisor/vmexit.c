@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Vendor-neutral exit handling: the policy half of every VM exit. Both
+ * backends decode their exits and call these; each says what the VM may do
+ * and turns everything else into a contained failure of that VM with the
+ * address, port or MSR and the access in the log line.
+ */
+#include <abi/hypercall.h>
+#include <arch/cpu.h>
+#include <arch/cpuid.h>
+#include <hv/console.h>
+#include <hv/string.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+
+static const struct vcpu_backend *backend;
+
+const struct vcpu_backend *vcpu_backend(void)
+{
+	return backend;
+}
+
+void vcpu_backend_set(const struct vcpu_backend *b)
+{
+	backend = b;
+}
+
+/* ---- CPUID: the host's answers, minus what a VM must not see. ---- */
+
+enum exit_action vmexit_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->regs.rax, subleaf = (uint32_t)v->regs.rcx;
+	struct cpuid_regs r = { 0 };
+
+	if (leaf == UHV_CPUID_SIGNATURE) {
+		r = (struct cpuid_regs){ .eax = UHV_CPUID_FEATURES, .ebx = UHV_SIGNATURE_EBX,
+					 .ecx = UHV_SIGNATURE_ECX, .edx = UHV_SIGNATURE_EDX };
+	} else if (leaf == UHV_CPUID_FEATURES) {
+		r.eax = UHV_ABI_VERSION;
+		r.ebx = backend->hypercall_insn;
+	} else if (leaf >= 0x40000000 && leaf <= 0x4fffffff) {
+		/* Other hypervisor ranges: nothing (and never the host's own hypervisor's). */
+	} else {
+		r = cpuid_count(leaf, subleaf);
+		if (leaf == 1) {
+			r.ecx &= ~(uint32_t)(BIT(5) /* VMX */ | BIT(3) /* MONITOR */ |
+					     BIT(21) /* x2APIC: no virtual APIC */);
+			r.ecx |= (uint32_t)BIT(31);	/* running under a hypervisor */
+		} else if (leaf == 0x80000001) {
+			r.ecx &= ~(uint32_t)BIT(2);	/* SVM */
+		}
+	}
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	return EXIT_ADVANCE;
+}
+
+/* ---- Port I/O and MSRs: deny by default. ---- */
+
+enum exit_action vmexit_io(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *value)
+{
+	(void)value;
+	vm_fail(v->vm, "port I/O denied: %s port %#x (%u byte%s) at RIP %#llx", in ? "IN from" : "OUT to",
+		port, size, size == 1 ? "" : "s", (unsigned long long)v->regs.rip);
+	return EXIT_STOP;
+}
+
+enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write)
+{
+	if (write)
+		vm_fail(v->vm, "MSR access denied: WRMSR %#x value %#llx at RIP %#llx", msr,
+			(unsigned long long)((v->regs.rdx << 32) | (uint32_t)v->regs.rax),
+			(unsigned long long)v->regs.rip);
+	else
+		vm_fail(v->vm, "MSR access denied: RDMSR %#x at RIP %#llx", msr,
+			(unsigned long long)v->regs.rip);
+	return EXIT_STOP;
+}
+
+/* ---- Memory, HLT, shutdown, the rest. ---- */
+
+enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access)
+{
+	vm_fail(v->vm, "%s %s at guest-physical %#llx (not its memory) at RIP %#llx",
+		backend->gpa_format->name,
+		access & MEM_EXEC ? "instruction fetch" : access & MEM_WRITE ? "write" : "read",
+		(unsigned long long)gpa, (unsigned long long)v->regs.rip);
+	return EXIT_STOP;
+}
+
+enum exit_action vmexit_hlt(struct vcpu *v)
+{
+	if (virq_highest(v) >= 0)
+		return EXIT_ADVANCE;	/* an interrupt is already waiting: HLT ends at once */
+	v->state = VCPU_BLOCKED;
+	return EXIT_RESCHEDULE;
+}
+
+enum exit_action vmexit_triple_fault(struct vcpu *v)
+{
+	vm_fail(v->vm, "triple fault (shutdown) at RIP %#llx", (unsigned long long)v->regs.rip);
+	return EXIT_STOP;
+}
+
+enum exit_action vmexit_unhandled(struct vcpu *v, const char *what, uint64_t code)
+{
+	vm_fail(v->vm, "unhandled exit: %s (%#llx) at RIP %#llx", what, (unsigned long long)code,
+		(unsigned long long)v->regs.rip);
+	return EXIT_STOP;
+}
+
+/* ---- Virtual interrupts. ---- */
+
+void virq_raise(struct vcpu *v, uint8_t vector)
+{
+	v->virq_pending[vector / 64] |= BIT(vector % 64);
+	if (v->state == VCPU_BLOCKED)
+		v->state = VCPU_RUNNABLE;
+}
+
+int virq_highest(const struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--)
+		if (v->virq_pending[w])
+			return w * 64 + 63 - __builtin_clzll(v->virq_pending[w]);
+	return -1;
+}
+
+void virq_clear(struct vcpu *v, uint8_t vector)
+{
+	v->virq_pending[vector / 64] &= ~BIT(vector % 64);
+}
+
+void vcpu_check_timer(struct vcpu *v, uint64_t now_tsc)
+{
+	if (v->timer_deadline && now_tsc >= v->timer_deadline) {
+		v->timer_deadline = 0;
+		virq_raise(v, v->timer_vector);
+	}
+}
