@@ -47,8 +47,8 @@ run-bochs: deps $(ISO)
 # The build runs in a sub-make so that deps are installed before it starts.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
-	$(Q)$(PYTHON) tests/harness.py --build $(BUILD) -j $(JOBS)
+	$(Q)QEMU=$(QEMU) BOCHS=$(BOCHS) $(PYTHON) tests/harness.py --build $(BUILD) -j $(JOBS)
 
 emu-test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) tests/harness.py --build $(BUILD) -j $(JOBS) --no-unit
+	$(Q)QEMU=$(QEMU) BOCHS=$(BOCHS) $(PYTHON) tests/harness.py --build $(BUILD) -j $(JOBS) --no-unit
