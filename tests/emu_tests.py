@@ -85,8 +85,8 @@ CASES = [
     # Bad boot options are refused by name, and the run fails.
     dict(name="qemu-bad-option", emulator="qemu", cmdline="bogus=1",
          expect=[r"E hv: cmdline: unknown option 'bogus=1'",
-                 r"E hv: PANIC: 1 boot option\(s\) not understood"],
-         forbid=[r"boot complete"], outcome="failure", timeout=30),
+                 r"E hv: boot: refusing to start: 1 boot option\(s\) not understood"],
+         forbid=[r"boot complete", r"PANIC"], outcome="failure", timeout=30),
     dict(name="qemu-bad-test-name", emulator="qemu", cmdline="test=no-such-test",
          expect=[r"E hv: selftest: no test named 'no-such-test'"],
          forbid=[r"PANIC", r"boot complete"], outcome="failure", timeout=30),

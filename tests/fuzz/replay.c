@@ -106,6 +106,7 @@ int main(int argc, char **argv)
 			inputs++;
 		}
 	}
-	printf("PASS %s (%ld inputs)\n", argv[1], inputs);
+	printf("fuzz %s: %ld inputs, no crash\n", argv[1], inputs);
+	printf("PASS %s\n", argv[1]);
 	return 0;
 }
