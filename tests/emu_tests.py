@@ -76,6 +76,39 @@ CASES = [
          forbid=[r"boot complete", r"selftest: ring0-gp (passed|FAILED)"],
          outcome="failure", timeout=60),
 
+    # A stack overflow hits the guard page; the double fault is reported from its IST stack.
+    dict(name="qemu-stack-overflow", emulator="qemu", cmdline="test=stack-overflow",
+         expect=[r"I hv: selftest: recursing until the boot stack overflows",
+                 r"E hv: exception 8 \(#DF double fault\)",
+                 r"E hv: +#\d+ +0x[0-9a-f]{16} recurse\+0x[0-9a-f]+",
+                 r"E hv: PANIC: unhandled exception 8"],
+         forbid=[r"boot complete"], outcome="failure", timeout=30),
+
+    # W^X: the hypervisor's own code is not writable.
+    dict(name="qemu-write-text", emulator="qemu", cmdline="test=write-text",
+         expect=[r"I hv: selftest: writing to hypervisor text",
+                 r"E hv: exception 14 \(#PF",
+                 r"E hv: page fault address \(CR2\) 0xffffffff8[0-9a-f]+: protection violation on write",
+                 r"E hv: +#0 +0x[0-9a-f]{16} test_write_text\+0x[0-9a-f]+",
+                 r"E hv: PANIC: "],
+         forbid=[r"boot complete"], outcome="failure", timeout=30),
+    dict(name="bochs-write-text", emulator="bochs", cmdline="test=write-text",
+         expect=[r"I hv: selftest: writing to hypervisor text",
+                 r"E hv: exception 14 \(#PF",
+                 r"E hv: page fault address \(CR2\) 0xffffffff8[0-9a-f]+: protection violation on write",
+                 r"E hv: PANIC: "],
+         forbid=[r"boot complete"], outcome="failure", timeout=60),
+
+    # Every free frame on the real memory map is RAM and outside every reserved range.
+    dict(name="qemu-frames", emulator="qemu", cmdline="test=frames",
+         expect=[r"I hv: selftest: \d{5,} frames allocated \(highest 0x[0-9a-f]+\), 0 bad, \d+ free again",
+                 r"I hv: selftest: frames passed"],
+         forbid=NO_ERRORS, outcome="success", timeout=60),
+    dict(name="bochs-frames", emulator="bochs", cmdline="test=frames",
+         expect=[r"I hv: selftest: \d{5,} frames allocated \(highest 0x[0-9a-f]+\), 0 bad, \d+ free again",
+                 r"I hv: selftest: frames passed"],
+         forbid=NO_ERRORS, outcome="success", timeout=120),
+
     # An exception under .ex_table resumes at its fixup.
     dict(name="qemu-extable", emulator="qemu", cmdline="test=extable",
          expect=[r"I hv: selftest: recovered from #UD through .ex_table",
