@@ -4,6 +4,8 @@
  * before it; the comments say why the order is what it is.
  */
 #include <abi/errno.h>
+#include <arch/lapic.h>
+#include <arch/timer.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
 #include <hv/bootinfo.h>
@@ -11,6 +13,7 @@
 #include <hv/console.h>
 #include <hv/mm.h>
 #include <hv/multiboot2.h>
+#include <hv/pci.h>
 #include <hv/panic.h>
 #include <hv/platform.h>
 #include <hv/selftest.h>
@@ -52,6 +55,17 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	pr_debug("boot: multiboot2 information at %#x, %u bytes", mbi_paddr, boot_info.mbi_size);
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
+
+	/*
+	 * Devices, after ACPI (acpi_init goes right above): the LAPIC before
+	 * calibration, which counts its timer; PCI last, as it only needs
+	 * ACPI's MCFG. Interrupts stay disabled throughout.
+	 */
+	lapic_init();
+	if (timer_calibrate())
+		panic("timer: no working clock or LAPIC timer (see above)");
+	if (pci_init() < 0)
+		panic("pci: enumeration failed (see above)");
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test) == 0);
