@@ -8,8 +8,10 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -O1 -g -fsanitize=address,
 .SECONDEXPANSION:
 
 # Each unit test: UNIT_SRCS_<name> lists the ring-0 sources it links with.
-UNIT_TESTS := format
+UNIT_TESTS := format pci timer
 UNIT_SRCS_format := hypervisor/lib/format.c
+UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
