@@ -6,6 +6,7 @@
 #include <abi/errno.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
+#include <hv/acpi.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
@@ -52,6 +53,11 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	pr_debug("boot: multiboot2 information at %#x, %u bytes", mbi_paddr, boot_info.mbi_size);
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
+
+	/* Firmware tables: what the platform has (CPUs, IOAPICs, ECAM, IOMMUs), and how to power off. */
+	acpi_init(&boot_info);
+	if (options.acpidump)
+		acpi_dump_tables();
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test) == 0);
