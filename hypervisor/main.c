@@ -8,6 +8,7 @@
 #include <arch/timer.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
+#include <hv/acpi.h>
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
@@ -56,10 +57,15 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	if (bad)
 		panic("%d boot option(s) not understood (see above)", bad);
 
+	/* Firmware tables: what the platform has (CPUs, IOAPICs, ECAM, IOMMUs), and how to power off. */
+	acpi_init(&boot_info);
+	if (options.acpidump)
+		acpi_dump_tables();
+
 	/*
-	 * Devices, after ACPI (acpi_init goes right above): the LAPIC before
-	 * calibration, which counts its timer; PCI last, as it only needs
-	 * ACPI's MCFG. Interrupts stay disabled throughout.
+	 * Devices, after ACPI (HPET, MCFG and the x2APIC opt-out come from
+	 * it): the LAPIC before calibration, which counts its timer; PCI
+	 * last. Interrupts stay disabled throughout.
 	 */
 	lapic_init();
 	if (timer_calibrate())

@@ -23,7 +23,6 @@
 #define CPUID_1_EDX_APIC		BIT(9)
 #define CPUID_1_ECX_X2APIC		BIT(21)
 #define APIC_BASE_ADDR_MASK		GENMASK(51, 12)
-#define ACPI_DMAR_X2APIC_OPT_OUT	BIT(1)	/* DMAR flags (VT-d spec 8.1) */
 
 /* The 8259 pair (Intel 8259A datasheet: ICW1-ICW4, OCW1). */
 #define I8259_MASTER_CMD		0x20
