@@ -249,7 +249,7 @@ static int pit_measure(const struct refclock *rc, struct sample *start, struct s
 
 /* ---- calibration ---- */
 
-static void sort3(uint64_t v[CALIBRATION_RUNS])
+static void sort_runs(uint64_t v[CALIBRATION_RUNS])
 {
 	for (int i = 0; i < CALIBRATION_RUNS; i++)
 		for (int j = i + 1; j < CALIBRATION_RUNS; j++)
@@ -262,7 +262,8 @@ static void sort3(uint64_t v[CALIBRATION_RUNS])
 
 /*
  * Count the TSC and the LAPIC timer (divide by 1, masked one-shot from the
- * top) over CALIBRATION_RUNS windows; keep the median of each.
+ * top) over CALIBRATION_RUNS windows; return both frequencies per window,
+ * sorted.
  */
 static int calibrate_windows(const struct refclock *rc, uint64_t tsc[CALIBRATION_RUNS],
 			     uint64_t apic[CALIBRATION_RUNS])
@@ -294,14 +295,14 @@ static int calibrate_windows(const struct refclock *rc, uint64_t tsc[CALIBRATION
 			 (unsigned long long)(s1.tsc - s0.tsc), s0.lapic - s1.lapic,
 			 (unsigned long long)(s1.ref - s0.ref), rc->name);
 	}
-	sort3(tsc);
-	sort3(apic);
+	sort_runs(tsc);
+	sort_runs(apic);
 	return 0;
 }
 
 /*
- * An emulator whose host is busy can stall the reference clock against the
- * TSC for part of a window. Windows that disagree by more than
+ * Both frequencies: the median window of a set. An emulator whose host is
+ * busy can stall the reference clock against the TSC for part of a window. Windows that disagree by more than
  * CALIBRATION_SPREAD_BP hundredths of a percent are measured again (up to
  * CALIBRATION_ATTEMPTS sets); the last set is used whatever its spread.
  */
@@ -311,10 +312,11 @@ static int calibrate_against(const struct refclock *rc, uint64_t *tsc_hz, uint64
 
 	for (int attempt = 1;; attempt++) {
 		int err = calibrate_windows(rc, tsc, apic);
-		uint64_t median = tsc[CALIBRATION_RUNS / 2], spread_bp = UINT64_MAX;
+		uint64_t median, spread_bp = UINT64_MAX;
 
 		if (err)
 			return err;
+		median = tsc[CALIBRATION_RUNS / 2];
 		if (median)
 			mul_div_u64(tsc[CALIBRATION_RUNS - 1] - tsc[0], 10000, median, &spread_bp, NULL);
 		if (spread_bp <= CALIBRATION_SPREAD_BP)

@@ -132,8 +132,8 @@ struct pci_bar {
 	uint64_t size;		/* a power of two; 0 for PCI_BAR_NONE */
 };
 
-#define PCI_MAX_CAPS			16
-#define PCI_MAX_EXT_CAPS		16
+#define PCI_MAX_CAPS			48	/* all that fit: (256 - 64) / 4 */
+#define PCI_MAX_EXT_CAPS		32
 
 struct pci_cap {
 	uint16_t id;		/* PCI_CAP_ID_* or, for extended ones, PCI_EXT_CAP_ID_* */
