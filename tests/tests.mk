@@ -8,13 +8,15 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -O1 -g -fsanitize=address,
 .SECONDEXPANSION:
 
 # Each unit test: UNIT_SRCS_<name> lists the ring-0 sources it links with.
-UNIT_TESTS := format frame pagetable hwcheck multiboot2 cmdline
+UNIT_TESTS := format frame pagetable hwcheck multiboot2 cmdline pci timer
 UNIT_SRCS_format := hypervisor/lib/format.c
 UNIT_SRCS_frame := hypervisor/mm/frame.c
 UNIT_SRCS_pagetable := hypervisor/arch/x86/pagetable.c
 UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/lib/format.c
 UNIT_SRCS_multiboot2 := hypervisor/multiboot2.c
 UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
