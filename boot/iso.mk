@@ -21,13 +21,11 @@ $(BUILD)/iso/boot/grub/grub.cfg: boot/grub.cfg.in FORCE
 .PHONY: FORCE
 FORCE:
 
-$(ISO): $(HV_ELF) $(BUILD)/iso/boot/grub/grub.cfg $(ISO_MODULES)
+$(ISO): $(HV_ELF) $(BUILD)/iso/boot/grub/grub.cfg $(ISO_MODULES) boot/mkiso.sh
 	$(Q)cp $(HV_ELF) $(BUILD)/iso/boot/hypervisor.elf
 	$(if $(ISO_MODULES),cp $(ISO_MODULES) $(BUILD)/iso/boot/)
 	@echo "  ISO     $@"
-	$(Q)$(GRUB_MKRESCUE) -d /usr/lib/grub/i386-pc -o $@ $(BUILD)/iso \
-		--locales= --fonts= --themes= >$(BUILD)/grub-mkrescue.log 2>&1 || \
-		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	$(Q)GRUB_MKRESCUE=$(GRUB_MKRESCUE) boot/mkiso.sh $@ $(BUILD)/iso
 
 iso: $(ISO)
 	@echo "$(ISO): write it to a USB stick (dd if=$(ISO) of=/dev/sdX bs=4M) and boot in BIOS/CSM mode"

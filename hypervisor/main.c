@@ -6,6 +6,8 @@
 #include <abi/errno.h>
 #include <arch/cpu_features.h>
 #include <arch/hwcheck.h>
+#include <arch/lapic.h>
+#include <arch/timer.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
 #include <hv/acpi.h>
@@ -16,6 +18,7 @@
 #include <hv/mm.h>
 #include <hv/multiboot2.h>
 #include <hv/panic.h>
+#include <hv/pci.h>
 #include <hv/platform.h>
 #include <hv/selftest.h>
 #include <hv/symbols.h>
@@ -63,16 +66,30 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	/* Memory before anything that maps firmware tables or device registers. */
 	mm_init(&boot_info);
 
-	/* Every boot reports the CPU; hwcheck does so inside its own frame below. */
-	cpu_features_init();
-	if (!options.hwcheck)
-		cpu_features_report(cpu_caps_get(), false);
+	/* Firmware tables: what the platform has (CPUs, IOAPICs, ECAM, IOMMUs), and how to power off. */
+	acpi_init(&boot_info);
+	if (options.acpidump)
+		acpi_dump_tables();
 
-	/* hwcheck: report and verdict, then stop. After acpi_init(): it needs the DMAR table. */
+	/* Every boot reports the CPU; hwcheck does so inside its own frame. */
+	cpu_features_init();
 	if (options.hwcheck) {
+		/* Report and verdict, then stop: after ACPI, which has the DMAR. */
 		hwcheck_run(cpu_caps_get(), acpi_get());
 		platform_exit(true);
 	}
+	cpu_features_report(cpu_caps_get(), false);
+
+	/*
+	 * Devices, after ACPI (HPET, MCFG and the x2APIC opt-out come from
+	 * it): the LAPIC before calibration, which counts its timer; PCI
+	 * last. Interrupts stay disabled throughout.
+	 */
+	lapic_init();
+	if (timer_calibrate())
+		panic("timer: no working clock or LAPIC timer (see above)");
+	if (pci_init() < 0)
+		panic("pci: enumeration failed (see above)");
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test, &boot_info) == 0);

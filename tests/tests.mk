@@ -8,12 +8,15 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -O1 -g -fsanitize=address,
 .SECONDEXPANSION:
 
 # Each unit test: UNIT_SRCS_<name> lists the ring-0 sources it links with.
-UNIT_TESTS := format frame pagetable
+UNIT_TESTS := format frame pagetable hwcheck multiboot2 cmdline pci timer
 UNIT_SRCS_format := hypervisor/lib/format.c
 UNIT_SRCS_frame := hypervisor/mm/frame.c
 UNIT_SRCS_pagetable := hypervisor/arch/x86/pagetable.c
-UNIT_TESTS += hwcheck
 UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/lib/format.c
+UNIT_SRCS_multiboot2 := hypervisor/multiboot2.c
+UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
@@ -22,8 +25,6 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/uni
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SRCS_$*)
 
-unit: $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
 # ---- Fuzzing: every parser of untrusted input has a fuzz target in tests/fuzz.
 # `make unit` replays each target's seeds plus deterministic mutations with
@@ -33,12 +34,17 @@ FUZZ_TARGETS := multiboot2
 FUZZ_SRCS_multiboot2 := hypervisor/multiboot2.c
 FUZZ_SEEDS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
 FUZZ_SECONDS ?= 60
-FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/fuzz_,$(FUZZ_TARGETS))
+FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
+UNIT_BINS += $(FUZZ_REPLAYS)
 
-$(BUILD)/tests/unit/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*)
+# The replay binaries carry their target name and seed paths, so the harness
+# runs them like any other unit test binary (from the top directory).
+$(BUILD)/tests/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) $$(FUZZ_SEEDS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' \
+		-DFUZZ_SEEDS='$(foreach f,$(FUZZ_SEEDS_$*),"$(f)",)' \
+		-o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
 
 $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
@@ -64,3 +70,7 @@ endef
 
 fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS))
 	$(foreach t,$(FUZZ_TARGETS),$(call run_fuzzer,$(t)))
+
+# After every UNIT_BINS += above: prerequisites are expanded when the rule is read.
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail

@@ -31,6 +31,7 @@ __noreturn void platform_exit(bool success)
 {
 	irq_disable();
 	log_msg(success ? LOG_INFO : LOG_ERROR, "hv", "exit: %s", success ? "success" : "failure");
+	serial_flush();
 
 	switch (exit_method) {
 	case EXIT_QEMU:

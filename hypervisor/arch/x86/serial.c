@@ -21,6 +21,7 @@
 # define UART_MCR_DTR_RTS_OUT2 0x0b
 #define UART_LSR	5	/* line status */
 # define UART_LSR_THRE	0x20
+# define UART_LSR_TEMT	0x40	/* transmitter completely empty */
 
 #define UART_CLOCK	115200	/* divisor 1 */
 
@@ -51,4 +52,11 @@ void serial_write(const char *s, size_t len)
 			serial_putc('\r');
 		serial_putc(s[i]);
 	}
+}
+
+void serial_flush(void)
+{
+	for (unsigned int spins = 0; spins < 1000000; spins++)
+		if (inb(COM1_BASE + UART_LSR) & UART_LSR_TEMT)
+			break;
 }

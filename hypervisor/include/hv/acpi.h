@@ -37,6 +37,19 @@ struct acpi_table_header {
 } __packed;
 _Static_assert(sizeof(struct acpi_table_header) == 36, "ACPI system description table header");
 
+/* Generic Address Structure (ACPI 6.5 section 5.2.3.2). */
+struct acpi_generic_address {
+	uint8_t address_space_id;	/* ACPI_GAS_* */
+	uint8_t register_bit_width;
+	uint8_t register_bit_offset;
+	uint8_t access_size;
+	uint64_t address;
+} __packed;
+_Static_assert(sizeof(struct acpi_generic_address) == 12, "ACPI Generic Address Structure");
+
+#define ACPI_GAS_SYSTEM_MEMORY	0
+#define ACPI_GAS_SYSTEM_IO	1
+
 struct acpi_ioapic {
 	uint8_t id;
 	paddr_t base;
@@ -86,7 +99,8 @@ struct acpi_info {
 	char oem_id[7];
 
 	/* MADT */
-	paddr_t lapic_base;
+	paddr_t lapic_base;	/* after the 64-bit override (MADT type 5), if any */
+	bool pcat_compat;	/* MADT flag: dual 8259s present, mask them */
 	uint32_t cpu_count;
 	uint32_t lapic_ids[ACPI_MAX_CPUS];
 	uint32_t ioapic_count;
@@ -102,8 +116,17 @@ struct acpi_info {
 	struct acpi_mcfg_segment mcfg[ACPI_MAX_MCFG];
 
 	/* FADT, DSDT */
+	bool fadt_present;
+	paddr_t dsdt;		/* X_DSDT when the FADT has one, else DSDT */
+	uint16_t sci_irq;	/* ISA IRQ of the SCI (before overrides) */
+	uint32_t fadt_flags;	/* ACPI_FADT_* */
+	uint16_t smi_cmd_port;	/* 0: the platform is always in ACPI mode */
+	uint8_t acpi_enable;	/* value written to smi_cmd_port to enter ACPI mode */
 	uint16_t pm1a_cnt_port;
-	uint16_t pm1b_cnt_port;
+	uint16_t pm1b_cnt_port;	/* 0: no PM1b block */
+	bool reset_valid;	/* FADT RESET_REG_SUP and a RESET_REG present */
+	struct acpi_generic_address reset_reg;
+	uint8_t reset_value;
 	bool s5_valid;
 	uint8_t s5_slp_typ_a;
 	uint8_t s5_slp_typ_b;
@@ -116,7 +139,16 @@ struct acpi_info {
 	struct acpi_drhd drhd[ACPI_MAX_DRHD];
 	uint32_t rmrr_count;
 	struct acpi_rmrr rmrr[ACPI_MAX_RMRR];
+
+	/* Entries (CPUs, IOAPICs, scopes...) dropped because an array above was full. */
+	uint32_t truncated;
 };
+
+#define ACPI_FADT_RESET_REG_SUP		BIT(10)
+#define ACPI_FADT_HW_REDUCED_ACPI	BIT(20)
+
+#define ACPI_DMAR_INTR_REMAP		BIT(0)
+#define ACPI_DMAR_X2APIC_OPT_OUT	BIT(1)
 
 /* Find and parse the tables. Returns 0, or a negative error (no usable RSDP). */
 int acpi_init(const struct boot_info *bi);
@@ -127,7 +159,14 @@ const struct acpi_info *acpi_get(void);
 /* The instance-th table with this signature (mapped, checksum verified), or NULL. */
 const struct acpi_table_header *acpi_find_table(const char signature[4], unsigned int instance);
 
-/* Hex-dump every table to the console (the "acpidump" boot option). */
+/*
+ * Hex-dump the RSDP and every table to the console (the "acpidump" boot
+ * option). The format, read back by tests/tools/acpidump2bin.py:
+ *   acpidump: SIG @0xADDRESS len LENGTH
+ *   acpidump: 0000: 44 53 44 54 ...        (16 bytes a line, offset in hex)
+ *   acpidump: end SIG
+ * SIG is the 4-character signature, "RSDP" for the root pointer.
+ */
 void acpi_dump_tables(void);
 
 /* Enter ACPI S5 (soft-off) if the FADT and \_S5 were found; returns if not. */

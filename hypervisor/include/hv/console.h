@@ -37,5 +37,7 @@ void console_printf(const char *fmt, ...) __printf(1, 2);
 /* The platform's output device (the 16550 UART). */
 void serial_init(void);
 void serial_write(const char *s, size_t len);
+/* Wait until every byte has left the UART (before the machine powers off). */
+void serial_flush(void);
 
 #endif /* HV_CONSOLE_H */

@@ -74,6 +74,27 @@ static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
 	return err;
 }
 
+/* WRMSR that survives a #GP (a reserved bit, or a mode switch the CPU refuses): -HV_EIO. */
+static inline int wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	int err = 0;
+
+	__asm__ volatile("1: wrmsr\n"
+			 "2:\n"
+			 ".pushsection .ex_table, \"a\"\n"
+			 ".balign 8\n"
+			 ".quad 1b, 3f\n"
+			 ".popsection\n"
+			 ".pushsection .text.fixup, \"ax\"\n"
+			 "3: movl %[eio], %[err]\n"
+			 "jmp 2b\n"
+			 ".popsection\n"
+			 : [err] "+r"(err)
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)), [eio] "i"(-HV_EIO)
+			 : "memory");
+	return err;
+}
+
 #define DEFINE_CR_ACCESSORS(n)						\
 static inline uint64_t read_cr##n(void)					\
 {									\
