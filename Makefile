@@ -81,6 +81,7 @@ $(HV_ELF): $(HV_OBJS) $(BUILD)/linker.lds
 	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/linker.lds -o $@ $(HV_OBJS)
 
 include boot/iso.mk
+include guest-stubs/guests.mk
 include tests/tests.mk
 
 size: $(HV_ELF)
