@@ -17,7 +17,7 @@
  *   0x0000 - 0x0fff   not mapped in the VM's page tables (NULL faults)
  *   0x1000            struct uhv_boot_info
  *   0x2000            GDT
- *   0x3000 - 0x5fff   boot page tables (PML4, PDPT, PD)
+ *   0x3000 - 0x6fff   boot page tables (PML4, PDPT, PD, PT for the first 2 MiB)
  *   0x8000 - 0xffff   boot stack (grows down from UHV_BOOT_STACK_TOP)
  *   0x100000 -        the image's PT_LOAD segments at their physical addresses,
  *                     then free memory up to memory_size
