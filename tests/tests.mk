@@ -3,7 +3,8 @@
 
 HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-Wno-format-truncation -Wno-format-overflow -Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -Itests/unit
+	-Wno-format-truncation -Wno-format-overflow -Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -Itests/unit \
+	-Iguest-stubs
 
 .SECONDEXPANSION:
 
@@ -17,6 +18,10 @@ UNIT_SRCS_multiboot2 := hypervisor/multiboot2.c
 UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_timer := hypervisor/lib/clockmath.c
+# The guest-stub runtime's pure logic, and the hostile guest's ABI oracle.
+UNIT_TESTS += guest_runtime guest_hostile
+UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
+UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 

@@ -16,6 +16,15 @@
  * entirely in memory the VM owns with the access the hypercall needs, or
  * the call fails with -HV_EFAULT and has no effect. Unknown numbers return
  * -HV_ENOSYS.
+ *
+ * Precisely, so that a VM can test the checks (guest-stubs/hostile):
+ *   - RAX is compared as a full 64-bit number: 0x100000001 is unknown.
+ *   - Scalar arguments are checked before buffers: a call that is wrong in
+ *     both ways returns -HV_EINVAL, not -HV_EFAULT.
+ *   - A buffer that wraps past 2^64 - 1 is a bad address (-HV_EFAULT).
+ *   - A zero-length buffer is never accessed and never faults, wherever it is.
+ *   - Guest-physical page 0 is the VM's own memory like any other; that the
+ *     boot page tables leave it unmapped (vm_boot.h) changes nothing here.
  */
 #ifndef ABI_HYPERCALL_H
 #define ABI_HYPERCALL_H
@@ -33,7 +42,7 @@
 #define UHV_HCALL_VMMCALL	1
 
 /* Write len bytes at guest-physical buf to the console, tagged with the VM's name.
- * len <= HC_CONSOLE_MAX. Returns len. */
+ * len <= HC_CONSOLE_MAX, else -HV_EINVAL. Returns len. */
 #define HC_CONSOLE_WRITE	1
 #define HC_CONSOLE_MAX		1024
 
@@ -44,14 +53,18 @@
  * device). Returns 0 once one is; it is delivered when RFLAGS.IF allows. */
 #define HC_BLOCK		3
 
-/* One-shot virtual timer: raise virtual interrupt vector (arg 2, 32..255) when
- * the VM's clock (HC_TIME_READ) reaches deadline_ns (arg 1); 0 cancels. */
+/* One-shot virtual timer: raise virtual interrupt vector (arg 2, 32..255, else
+ * -HV_EINVAL) when the VM's clock (HC_TIME_READ) reaches deadline_ns (arg 1);
+ * a deadline already passed raises it at once. Deadline 0 cancels and
+ * ignores the vector. A new call replaces the previous one. Returns 0. */
 #define HC_TIMER_SET		4
 
 /* Nanoseconds since this VM was (re)started. */
 #define HC_TIME_READ		5
 
-/* Copy struct uhv_vm_info to guest-physical arg 1 (arg 2 = buffer size). Returns bytes copied. */
+/* Copy struct uhv_vm_info to guest-physical arg 1 (arg 2 = buffer size): the
+ * first min(arg 2, sizeof(struct uhv_vm_info)) bytes, and only those must be
+ * the VM's memory. Returns bytes copied. */
 #define HC_VM_INFO		6
 
 /* Stop this VM with exit code arg 1 (0 = success); does not return. */

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hello: the first guest. Prints its boot information and what HC_VM_INFO
+ * says, checks that the two agree with each other and with vm_boot.h, and
+ * stops with 0 if they do.
+ *
+ * Output (besides START/PASS lines per test.h):
+ *   TEST <vm>: boot info: magic ... version ... size ... image_end ...
+ *   TEST <vm>: boot info: vm_id ... role ... name ... memory_size ... restart_count ... vcpu_count ...
+ *   TEST <vm>: HC_VM_INFO returned 40: vm_id ... (same fields)
+ *   TEST <vm>: done, 3 passed, 0 failed
+ */
+#include <runtime/runtime.h>
+
+static void print_vm_info(const char *what, const struct uhv_vm_info *vm)
+{
+	test_log("%s: vm_id %u role %u name \"%.*s\" memory_size %#llx restart_count %u vcpu_count %u",
+		 what, vm->vm_id, vm->role, (int)sizeof(vm->name), vm->name,
+		 (unsigned long long)vm->memory_size, vm->restart_count, vm->vcpu_count);
+}
+
+static bool name_is_valid(const char *name)
+{
+	size_t n = strnlen(name, UHV_VM_NAME_MAX);
+
+	if (n == 0 || n == UHV_VM_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static void check_boot_info(const struct uhv_boot_info *b)
+{
+	uint64_t image_end = (uint64_t)(uintptr_t)__image_end;
+
+	test_begin("boot-info");
+	test_log("boot info at %p: magic %#llx version %u size %u image_end %#llx", (const void *)b,
+		 (unsigned long long)b->magic, b->version, b->size, (unsigned long long)b->image_end);
+	print_vm_info("boot info", &b->vm);
+	test_check((uint64_t)(uintptr_t)b == UHV_BOOT_INFO, "RDI at entry was %p, not %#x",
+		   (const void *)b, UHV_BOOT_INFO);
+	test_check(b->magic == UHV_BOOT_MAGIC, "magic %#llx", (unsigned long long)b->magic);
+	test_check(b->version == UHV_ABI_VERSION, "version %u", b->version);
+	test_check(b->size == sizeof(*b), "size %u, expected %zu", b->size, sizeof(*b));
+	test_check(b->image_end == image_end, "image_end %#llx, but the image ends at %#llx",
+		   (unsigned long long)b->image_end, (unsigned long long)image_end);
+	test_check(b->vm.vm_id >= 1, "vm_id %u (1-based)", b->vm.vm_id);
+	test_check(b->vm.role == UHV_ROLE_GUEST, "role %u, expected %u (guest)", b->vm.role, UHV_ROLE_GUEST);
+	test_check(name_is_valid(b->vm.name), "name is not 1-15 characters of [a-z0-9-]");
+	test_check(b->vm.memory_size % (2 * MiB) == 0, "memory_size %#llx is not a multiple of 2 MiB",
+		   (unsigned long long)b->vm.memory_size);
+	test_check(b->vm.memory_size > image_end, "memory_size %#llx does not hold the image (ends %#llx)",
+		   (unsigned long long)b->vm.memory_size, (unsigned long long)image_end);
+	test_check(b->vm.vcpu_count == 1, "vcpu_count %u", b->vm.vcpu_count);
+	test_end();
+}
+
+static void check_vm_info(const struct uhv_boot_info *b)
+{
+	struct uhv_vm_info info;
+
+	test_begin("vm-info-matches-boot-info");
+	memset(&info, 0xa5, sizeof(info));
+	int64_t ret = hc_vm_info(&info, sizeof(info));
+	test_log("HC_VM_INFO returned %lld", (long long)ret);
+	if (test_check(ret == (int64_t)sizeof(info), "HC_VM_INFO returned %lld, expected %zu",
+		       (long long)ret, sizeof(info))) {
+		print_vm_info("HC_VM_INFO", &info);
+		test_check(info.vm_id == b->vm.vm_id, "vm_id %u vs boot info %u", info.vm_id, b->vm.vm_id);
+		test_check(info.role == b->vm.role, "role %u vs boot info %u", info.role, b->vm.role);
+		test_check(memcmp(info.name, b->vm.name, sizeof(info.name)) == 0,
+			   "name \"%.*s\" vs boot info \"%.*s\"", (int)sizeof(info.name), info.name,
+			   (int)sizeof(b->vm.name), b->vm.name);
+		test_check(info.memory_size == b->vm.memory_size, "memory_size %#llx vs boot info %#llx",
+			   (unsigned long long)info.memory_size, (unsigned long long)b->vm.memory_size);
+		test_check(info.restart_count == b->vm.restart_count, "restart_count %u vs boot info %u",
+			   info.restart_count, b->vm.restart_count);
+		test_check(info.vcpu_count == b->vm.vcpu_count, "vcpu_count %u vs boot info %u",
+			   info.vcpu_count, b->vm.vcpu_count);
+	}
+	test_end();
+}
+
+static void check_cpu_state(void)
+{
+	uint64_t cs, ss;
+
+	test_begin("cpu-state");
+	__asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
+	test_check(cs == UHV_BOOT_CS, "CS %#llx", (unsigned long long)cs);
+	test_check(ss == UHV_BOOT_DS, "SS %#llx", (unsigned long long)ss);
+	test_check(!(read_rflags() & RFLAGS_IF), "interrupts are on in guest_main");
+	test_check(hc_time_read() >= 0, "HC_TIME_READ failed");
+	test_check(hc_yield() == 0, "HC_YIELD did not return 0");
+	test_end();
+}
+
+int guest_main(const struct uhv_boot_info *boot)
+{
+	gprintf("hello from %s: uhv guest runtime, hypercalls by %s\n", rt_vm_name(),
+		hc_instruction == UHV_HCALL_VMMCALL ? "VMMCALL" : "VMCALL");
+	check_boot_info(boot);
+	check_vm_info(boot);
+	check_cpu_state();
+	test_finish();
+}

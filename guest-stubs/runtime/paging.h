@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Adding mappings to the boot page tables (vm_boot.h): the runtime keeps
+ * running on them, so they must stay where they are (0x3000 - 0x6fff).
+ * Only guests that deliberately touch guest-physical addresses outside
+ * their memory need this (faulter); IOVMs will map device MMIO with it.
+ */
+#ifndef RUNTIME_PAGING_H
+#define RUNTIME_PAGING_H
+
+#include <hv/types.h>
+
+#define PAGING_LARGE_PAGE	(2 * MiB)
+
+/*
+ * Identity-map the 2 MiB-aligned region holding gpa (guest-virtual =
+ * guest-physical), writable and not executable, unless it is mapped
+ * already. gpa must be below 2^47 so the identity address is canonical.
+ * Returns 0, -HV_ERANGE for a gpa that cannot be identity-mapped, or
+ * -HV_ENOMEM when the runtime's few spare table pages are used up.
+ */
+int paging_map_identity(uint64_t gpa);
+
+#endif /* RUNTIME_PAGING_H */

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* Virtual clock, one-shot timer and sleep (timer.h). */
+#include "runtime.h"
+
+/* HC_BLOCK returns this often without the interrupt arriving: say so once. */
+#define BLOCK_WITHOUT_DELIVERY_WARN	1000
+
+static volatile bool timer_fired;
+static volatile uint64_t timer_interrupts;
+
+static void timer_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	timer_fired = true;
+	timer_interrupts++;
+}
+
+void timer_init(void)
+{
+	if (irq_register(RT_TIMER_VECTOR, timer_interrupt))
+		console_emergency("FATAL %s: timer vector %u already taken\n", rt_vm_name(),
+				  RT_TIMER_VECTOR);
+}
+
+uint64_t time_ns(void)
+{
+	int64_t t = hc_time_read();
+
+	if (t < 0) {
+		console_emergency("FATAL %s: HC_TIME_READ failed with %lld\n", rt_vm_name(), (long long)t);
+		hc_stop_self(RT_EXIT_RUNTIME);
+	}
+	return (uint64_t)t;
+}
+
+uint64_t timer_interrupt_count(void)
+{
+	return timer_interrupts;
+}
+
+int sleep_ns(uint64_t ns)
+{
+	if (!ns)
+		return 0;
+
+	uint64_t flags = irq_save();
+	uint64_t now = time_ns();
+	/* Deadline 0 would cancel; a sum past 2^64 - 1 sleeps "forever". */
+	uint64_t deadline = now + ns < now ? ~0ULL : now + ns;
+	unsigned long blocks = 0;
+
+	timer_fired = false;
+	int64_t ret = hc_timer_set(deadline, RT_TIMER_VECTOR);
+	if (ret < 0) {
+		irq_restore(flags);
+		return (int)ret;
+	}
+	while (!timer_fired) {
+		hc_block();
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+		if (!timer_fired && ++blocks == BLOCK_WITHOUT_DELIVERY_WARN)
+			gprintf("runtime: HC_BLOCK returned %lu times without the timer interrupt "
+				"being delivered (deadline %llu ns, now %llu ns)\n", blocks,
+				(unsigned long long)deadline, (unsigned long long)time_ns());
+	}
+	irq_restore(flags);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Time and sleeping on the VM's virtual clock and one-shot timer
+ * (HC_TIME_READ, HC_TIMER_SET, HC_BLOCK).
+ *
+ * The runtime owns the timer and its vector, RT_TIMER_VECTOR: a guest that
+ * uses sleep_ns() must not call HC_TIMER_SET itself.
+ */
+#ifndef RUNTIME_TIMER_H
+#define RUNTIME_TIMER_H
+
+#include <hv/types.h>
+
+#define RT_TIMER_VECTOR		32
+
+#define NSEC_PER_USEC		1000ULL
+#define NSEC_PER_MSEC		1000000ULL
+#define NSEC_PER_SEC		1000000000ULL
+
+/* Register the timer's interrupt handler (runtime_init does it). */
+void timer_init(void);
+
+/* Nanoseconds on this VM's clock, since it was (re)started. */
+uint64_t time_ns(void);
+
+/*
+ * Sleep at least ns nanoseconds of VM time, giving the CPU away meanwhile.
+ * Callable with interrupts on or off; returns with the caller's setting.
+ * Returns 0, or the negative error of HC_TIMER_SET.
+ *
+ * No lost wake-up: interrupts are off from before the timer is armed until
+ * the check that it fired, and HC_BLOCK returns at once when an interrupt
+ * is already pending, delivered or not. So a timer that fires between
+ * HC_TIMER_SET and HC_BLOCK just makes HC_BLOCK return immediately. Only
+ * then are interrupts opened for one instruction ("sti; nop; cli": the STI
+ * shadow covers the nop, the interrupt is taken after it) to let the
+ * pending interrupt in, and the loop checks again.
+ */
+int sleep_ns(uint64_t ns);
+
+/* Timer interrupts taken so far. */
+uint64_t timer_interrupt_count(void);
+
+#endif /* RUNTIME_TIMER_H */
