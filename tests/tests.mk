@@ -10,6 +10,8 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -O1 -g -fsanitize=address,
 # Each unit test: UNIT_SRCS_<name> lists the ring-0 sources it links with.
 UNIT_TESTS := format
 UNIT_SRCS_format := hypervisor/lib/format.c
+UNIT_TESTS += acpi
+UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
