@@ -22,6 +22,8 @@ UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
+UNIT_TESTS += acpi
+UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
@@ -35,20 +37,29 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/uni
 # `make unit` replays each target's seeds plus deterministic mutations with
 # GCC + sanitizers; `make fuzz` runs the real thing with clang's libFuzzer
 # for FUZZ_SECONDS per target.
-FUZZ_TARGETS := multiboot2
+FUZZ_TARGETS := multiboot2 acpi
 FUZZ_SRCS_multiboot2 := hypervisor/multiboot2.c
-FUZZ_SEEDS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
+FUZZ_SRCS_acpi := hypervisor/acpi_tables.c
+# Each target's seeds are made into $(BUILD)/tests/fuzz-seeds/<target>/.
+FUZZ_MKSEEDS_multiboot2 = cp tests/fixtures/mbi-*.bin
+FUZZ_MKSEEDS_acpi = tests/fuzz/make_corpus.sh
+FUZZ_SEEDDEPS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
+FUZZ_SEEDDEPS_acpi = tests/fuzz/make_corpus.sh $(wildcard tests/fixtures/acpi/*/*.bin)
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
 
-# The replay binaries carry their target name and seed paths, so the harness
-# runs them like any other unit test binary (from the top directory).
-$(BUILD)/tests/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) $$(FUZZ_SEEDS_$$*)
+$(BUILD)/tests/fuzz-seeds/%/.made: $$(FUZZ_SEEDDEPS_$$*)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)$(FUZZ_MKSEEDS_$*) $(dir $@)
+	@touch $@
+
+# The replay binaries carry their target name and seed directory, so the
+# harness runs them like any other unit test binary (from the top directory).
+$(BUILD)/tests/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) $(BUILD)/tests/fuzz-seeds/%/.made
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' \
-		-DFUZZ_SEEDS='$(foreach f,$(FUZZ_SEEDS_$*),"$(f)",)' \
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_SEEDS='"$(BUILD)/tests/fuzz-seeds/$*"' \
 		-o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
 
 $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
@@ -66,14 +77,14 @@ fuzz-deps:
 # One libFuzzer run per target, its corpus seeded with the target's fixtures.
 define run_fuzzer
 	@mkdir -p $(BUILD)/tests/libfuzzer/corpus_$(1)
-	$(if $(FUZZ_SEEDS_$(1)),@cp $(FUZZ_SEEDS_$(1)) $(BUILD)/tests/libfuzzer/corpus_$(1)/)
 	@echo "fuzz: $(1) for $(FUZZ_SECONDS) s"
 	$(Q)$(BUILD)/tests/libfuzzer/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		$(BUILD)/tests/libfuzzer/corpus_$(1) 2>&1 | tail -n 15
+		$(BUILD)/tests/libfuzzer/corpus_$(1) $(BUILD)/tests/fuzz-seeds/$(1) 2>&1 | tail -n 15
 
 endef
 
-fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS))
+fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS)) \
+		$(foreach t,$(FUZZ_TARGETS),$(BUILD)/tests/fuzz-seeds/$(t)/.made)
 	$(foreach t,$(FUZZ_TARGETS),$(call run_fuzzer,$(t)))
 
 # After every UNIT_BINS += above: prerequisites are expanded when the rule is read.
