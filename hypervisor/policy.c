@@ -354,6 +354,11 @@ int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint6
 				      vm->name, vm->image, reason);
 
 		total += vm->memory_size;
+		if (total > free_bytes && total == vm->memory_size)
+			return reject(why, why_size, -HV_ENOMEM,
+				      "vm '%s': memory %s is more than the %llu MiB of free RAM", vm->name,
+				      describe_size(a, sizeof(a), vm->memory_size),
+				      (unsigned long long)(free_bytes / MiB));
 		if (total > free_bytes)
 			return reject(why, why_size, -HV_ENOMEM,
 				      "vm '%s': its %s of memory bring the total to %s, "

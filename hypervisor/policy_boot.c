@@ -26,11 +26,12 @@ static void print_table(const struct policy *pol)
 {
 	pr_info("policy: %u VM(s), %llu MiB of memory in all", pol->vm_count,
 		(unsigned long long)(pol->total_memory / MiB));
-	pr_info("policy:  id name             role   memory  image                            prio restart");
+	pr_info("policy: %3s %-15s %-5s %9s %-16s %4s %s",
+		"id", "name", "role", "memory", "image", "prio", "restart");
 	for (uint32_t i = 0; i < pol->vm_count; i++) {
 		const struct policy_vm *vm = &pol->vms[i];
 
-		pr_info("policy: %3u %-16s %-6s %4llu MiB %-32s %4u %s", vm->id, vm->name,
+		pr_info("policy: %3u %-15s %-5s %5llu MiB %-16s %4u %s", vm->id, vm->name,
 			policy_role_name(vm->role), (unsigned long long)(vm->memory_size / MiB),
 			vm->image, vm->priority, policy_restart_name(vm->restart));
 	}

@@ -693,8 +693,10 @@ TEST(resources_rejections_name_the_vm_and_the_problem)
 	check_resources_reject(&pol, &bi, 12 * MiB_ - 4096, -HV_ENOMEM,
 			       "vm 'app': its 8 MiB of memory bring the total to 12 MiB, "
 			       "more than the 11 MiB of free RAM");
-	check_resources_reject(&pol, &bi, 0, -HV_ENOMEM,
-			       "vm 'net': its 4 MiB of memory bring the total to 4 MiB, "
-			       "more than the 0 MiB of free RAM");
+	check_resources_reject(&pol, &bi, 4 * MiB_ - 1, -HV_ENOMEM,
+			       "vm 'net': memory 4 MiB is more than the 3 MiB of free RAM");
+	/* Exactly enough is enough. */
+	char why[POLICY_WHY_MAX];
+	CHECK_EQ(policy_check_resources(&pol, &bi, 12 * MiB_, fake_map, why, sizeof(why)), 0);
 	free(image);
 }
