@@ -71,7 +71,7 @@ def describe_size(n):
         return "%d GiB" % (n >> 30)
     if n and n % (1 << 20) == 0:
         return "%d MiB" % (n >> 20)
-    return "%#x bytes" % n
+    return "%#x bytes" % n if n else "0 bytes"
 
 
 class PolicyError(Exception):

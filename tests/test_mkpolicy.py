@@ -148,7 +148,7 @@ class TextErrors(unittest.TestCase):
             "image = " + "x" * 32: "image '%s' is longer than 31 characters" % ("x" * 32),
             "memory = 3M": "memory 3 MiB is not a multiple of 2 MiB",
             "memory = 1M": "memory 1 MiB is less than the 2 MiB minimum",
-            "memory = 0": "memory 0x0 bytes is less than the 2 MiB minimum",
+            "memory = 0": "memory 0 bytes is less than the 2 MiB minimum",
             "memory = 2G": "memory 2 GiB is more than the 1 GiB per-VM maximum",
             "memory = 4T": "memory '4T' is not a size (e.g. 16M, 1G, 2097152)",
             "memory = -4M": "memory '-4M' is not a size (e.g. 16M, 1G, 2097152)",

@@ -3,13 +3,17 @@
  * Fuzz target: the policy parser must reject or accept any byte string
  * without reading outside it; what it accepts must satisfy every rule it
  * claims to check; and the resource check must cope with any accepted
- * policy (here against modules that are the input itself and a tiny valid
- * image, so both its success and its ELF-rejection paths run).
+ * policy (here against modules that are the input itself).
+ *
+ * Each input is parsed twice: as it is, and with total_size and the CRC
+ * made to match, so that mutations reach the record and field checks
+ * instead of nearly all dying at the checksum.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hv/crc32.h>
 #include <hv/policy.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,34 +60,51 @@ static void check_invariants(const struct policy *pol)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void parse_one(uint8_t *copy, size_t size)
 {
 	static struct policy pol;
 	static struct boot_info bi;
 	char why[POLICY_WHY_MAX];
+
+	int err = policy_parse(copy, size, &pol, why, sizeof(why));
+	if (err > 0 || (err < 0 && (!why[0] || strnlen(why, sizeof(why)) == sizeof(why))))
+		abort();
+	if (err)
+		return;
+	check_invariants(&pol);
+	/* Every VM's image resolves to the input itself: not an ELF image. */
+	memset(&bi, 0, sizeof(bi));
+	for (uint32_t i = 0; i < pol.vm_count && bi.module_count < BOOT_MAX_MODULES; i++) {
+		struct boot_module *m = &bi.modules[bi.module_count++];
+		m->start = 0x1000000;
+		m->end = m->start + size;
+		memcpy(m->cmdline, pol.vms[i].image, sizeof(pol.vms[i].image));
+	}
+	fuzz_input = copy;
+	err = policy_check_resources(&pol, &bi, 1ULL << 40, map_input, why, sizeof(why));
+	if (err > 0 || (err == 0) != pol.resources_checked)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
 	/* An exact-size copy so ASan sees any read past the end. */
 	uint8_t *copy = malloc(size ? size : 1);
+	struct uhv_policy_header hdr;
 
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	int err = policy_parse(copy, size, &pol, why, sizeof(why));
-	if (err > 0 || (err < 0 && (!why[0] || strnlen(why, sizeof(why)) == sizeof(why))))
-		abort();
-	if (err == 0) {
-		check_invariants(&pol);
-		/* Every VM's image resolves to the input itself: not an ELF image. */
-		memset(&bi, 0, sizeof(bi));
-		for (uint32_t i = 0; i < pol.vm_count && bi.module_count < BOOT_MAX_MODULES; i++) {
-			struct boot_module *m = &bi.modules[bi.module_count++];
-			m->start = 0x1000000;
-			m->end = m->start + size;
-			memcpy(m->cmdline, pol.vms[i].image, sizeof(pol.vms[i].image));
-		}
-		fuzz_input = copy;
-		err = policy_check_resources(&pol, &bi, 1ULL << 40, map_input, why, sizeof(why));
-		if (err > 0 || (err == 0) != pol.resources_checked)
-			abort();
+	parse_one(copy, size);
+	if (size >= sizeof(hdr)) {
+		memcpy(copy, data, size);
+		memcpy(&hdr, copy, sizeof(hdr));
+		hdr.total_size = (uint32_t)size;
+		hdr.checksum = 0;
+		memcpy(copy, &hdr, sizeof(hdr));
+		hdr.checksum = crc32(0, copy, size);
+		memcpy(copy, &hdr, sizeof(hdr));
+		parse_one(copy, size);
 	}
 	free(copy);
 	return 0;
