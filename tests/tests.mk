@@ -24,6 +24,9 @@ UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcd
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
 UNIT_TESTS += acpi
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
+UNIT_TESTS += policy elf_image
+UNIT_SRCS_policy := hypervisor/policy.c hypervisor/elf_image.c hypervisor/lib/crc32.c hypervisor/lib/format.c
+UNIT_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
@@ -32,6 +35,40 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/uni
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SRCS_$*)
 
+
+# ---- The VM policy: test policies compiled by boot/mkpolicy.py (valid ones
+# and every --corrupt kind) and a test VM image, all built at test time.
+TEST_IMAGE := $(BUILD)/tests/images/tiny.elf
+TEST_POLICY_DIR := $(BUILD)/tests/policies
+TEST_POLICIES := $(patsubst tests/policies/%.policy,$(TEST_POLICY_DIR)/%.bin,$(wildcard tests/policies/*.policy))
+
+$(BUILD)/tests/images/%.elf: tests/images/%.S tests/images/%.ld
+	@mkdir -p $(dir $@)
+	@echo "  IMAGE   $@"
+	$(Q)$(CC) -c -o $(@:.elf=.o) $<
+	$(Q)$(LD) -nostdlib -static -no-pie -z max-page-size=0x1000 -T tests/images/$*.ld -o $@ $(@:.elf=.o)
+
+$(TEST_POLICY_DIR)/%.bin: tests/policies/%.policy boot/mkpolicy.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) boot/mkpolicy.py -o $@ $<
+
+$(TEST_POLICY_DIR)/corrupt.stamp: tests/policies/base.policy boot/mkpolicy.py
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $(TEST_POLICY_DIR)/corrupt-*.bin
+	$(Q)$(PYTHON) boot/mkpolicy.py --corrupt-all=$(TEST_POLICY_DIR) $<
+	$(Q)touch $@
+
+$(BUILD)/tests/unit/test_policy: $(TEST_POLICIES) $(TEST_POLICY_DIR)/corrupt.stamp $(TEST_IMAGE)
+$(BUILD)/tests/unit/test_policy $(BUILD)/tests/unit/test_elf_image: \
+	HOST_CFLAGS += -DTEST_IMAGE='"$(TEST_IMAGE)"' -DTEST_POLICY_DIR='"$(TEST_POLICY_DIR)"'
+$(BUILD)/tests/unit/test_elf_image: $(TEST_IMAGE)
+
+# The policy compiler's own checks of text policies, as a unit "binary" the
+# harness runs like the others (it prints one PASS/FAIL line per test).
+$(BUILD)/tests/unit/test_mkpolicy: tests/test_mkpolicy.py boot/mkpolicy.py
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec $(PYTHON) tests/test_mkpolicy.py "$$@"\n' > $@ && chmod +x $@
+UNIT_BINS += $(BUILD)/tests/unit/test_mkpolicy
 
 # ---- Fuzzing: every parser of untrusted input has a fuzz target in tests/fuzz.
 # `make unit` replays each target's seeds plus deterministic mutations with
@@ -45,6 +82,13 @@ FUZZ_MKSEEDS_multiboot2 = cp tests/fixtures/mbi-*.bin
 FUZZ_MKSEEDS_acpi = tests/fuzz/make_corpus.sh
 FUZZ_SEEDDEPS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
 FUZZ_SEEDDEPS_acpi = tests/fuzz/make_corpus.sh $(wildcard tests/fixtures/acpi/*/*.bin)
+FUZZ_TARGETS += policy elf_image
+FUZZ_SRCS_policy := hypervisor/policy.c hypervisor/elf_image.c hypervisor/lib/crc32.c hypervisor/lib/format.c
+FUZZ_MKSEEDS_policy = cp $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin
+FUZZ_SEEDDEPS_policy = $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin
+FUZZ_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
+FUZZ_MKSEEDS_elf_image = cp $(TEST_IMAGE)
+FUZZ_SEEDDEPS_elf_image = $(TEST_IMAGE)
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
