@@ -354,6 +354,8 @@ static void acpi_enable_mode(void)
 {
 	if ((inw(info.pm1a_cnt_port) & ACPI_PM1_CNT_SCI_EN) || !info.smi_cmd_port || !info.acpi_enable)
 		return;
+	pr_debug("acpi: SCI_EN clear: writing ACPI_ENABLE %#x to SMI_CMD %#x", info.acpi_enable,
+		 info.smi_cmd_port);
 	outb(info.smi_cmd_port, info.acpi_enable);
 	for (unsigned int i = 0; i < SCI_EN_POLLS; i++) {
 		if (inw(info.pm1a_cnt_port) & ACPI_PM1_CNT_SCI_EN)

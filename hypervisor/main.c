@@ -20,6 +20,7 @@
 #include <hv/panic.h>
 #include <hv/pci.h>
 #include <hv/platform.h>
+#include <hv/policy.h>
 #include <hv/selftest.h>
 #include <hv/symbols.h>
 
@@ -90,6 +91,16 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 		panic("timer: no working clock or LAPIC timer (see above)");
 	if (pci_init() < 0)
 		panic("pci: enumeration failed (see above)");
+
+	/*
+	 * The VM policy, checked in full against the modules and free memory
+	 * before any VM exists. A bad policy is the operator's error: refuse
+	 * it and end the run, no panic (hv/policy.h, docs/policy.md).
+	 */
+	if (policy_load(&boot_info, frame_free_count() * FRAME_SIZE) < 0) {
+		pr_err("policy: nothing started");
+		platform_exit(false);
+	}
 
 	if (options.test[0])
 		platform_exit(selftest_run(options.test, &boot_info) == 0);

@@ -22,6 +22,11 @@ UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
+UNIT_TESTS += acpi
+UNIT_SRCS_acpi := hypervisor/acpi_tables.c
+UNIT_TESTS += policy elf_image
+UNIT_SRCS_policy := hypervisor/policy.c hypervisor/elf_image.c hypervisor/lib/crc32.c hypervisor/lib/format.c
+UNIT_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
@@ -31,24 +36,74 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/uni
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SRCS_$*)
 
 
+# ---- The VM policy: test policies compiled by boot/mkpolicy.py (valid ones
+# and every --corrupt kind) and a test VM image, all built at test time.
+TEST_IMAGE := $(BUILD)/tests/images/tiny.elf
+TEST_POLICY_DIR := $(BUILD)/tests/policies
+TEST_POLICIES := $(patsubst tests/policies/%.policy,$(TEST_POLICY_DIR)/%.bin,$(wildcard tests/policies/*.policy))
+
+$(BUILD)/tests/images/%.elf: tests/images/%.S tests/images/%.ld
+	@mkdir -p $(dir $@)
+	@echo "  IMAGE   $@"
+	$(Q)$(CC) -c -o $(@:.elf=.o) $<
+	$(Q)$(LD) -nostdlib -static -no-pie -z max-page-size=0x1000 -T tests/images/$*.ld -o $@ $(@:.elf=.o)
+
+$(TEST_POLICY_DIR)/%.bin: tests/policies/%.policy boot/mkpolicy.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) boot/mkpolicy.py -o $@ $<
+
+$(TEST_POLICY_DIR)/corrupt.stamp: tests/policies/base.policy boot/mkpolicy.py
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $(TEST_POLICY_DIR)/corrupt-*.bin
+	$(Q)$(PYTHON) boot/mkpolicy.py --corrupt-all=$(TEST_POLICY_DIR) $<
+	$(Q)touch $@
+
+$(BUILD)/tests/unit/test_policy: $(TEST_POLICIES) $(TEST_POLICY_DIR)/corrupt.stamp $(TEST_IMAGE)
+$(BUILD)/tests/unit/test_policy $(BUILD)/tests/unit/test_elf_image: \
+	HOST_CFLAGS += -DTEST_IMAGE='"$(TEST_IMAGE)"' -DTEST_POLICY_DIR='"$(TEST_POLICY_DIR)"'
+$(BUILD)/tests/unit/test_elf_image: $(TEST_IMAGE)
+
+# The policy compiler's own checks of text policies, as a unit "binary" the
+# harness runs like the others (it prints one PASS/FAIL line per test).
+$(BUILD)/tests/unit/test_mkpolicy: tests/test_mkpolicy.py boot/mkpolicy.py
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nexec $(PYTHON) tests/test_mkpolicy.py "$$@"\n' > $@ && chmod +x $@
+UNIT_BINS += $(BUILD)/tests/unit/test_mkpolicy
+
 # ---- Fuzzing: every parser of untrusted input has a fuzz target in tests/fuzz.
 # `make unit` replays each target's seeds plus deterministic mutations with
 # GCC + sanitizers; `make fuzz` runs the real thing with clang's libFuzzer
 # for FUZZ_SECONDS per target.
-FUZZ_TARGETS := multiboot2
+FUZZ_TARGETS := multiboot2 acpi
 FUZZ_SRCS_multiboot2 := hypervisor/multiboot2.c
-FUZZ_SEEDS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
+FUZZ_SRCS_acpi := hypervisor/acpi_tables.c
+# Each target's seeds are made into $(BUILD)/tests/fuzz-seeds/<target>/.
+FUZZ_MKSEEDS_multiboot2 = cp tests/fixtures/mbi-*.bin
+FUZZ_MKSEEDS_acpi = tests/fuzz/make_corpus.sh
+FUZZ_SEEDDEPS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
+FUZZ_SEEDDEPS_acpi = tests/fuzz/make_corpus.sh $(wildcard tests/fixtures/acpi/*/*.bin)
+FUZZ_TARGETS += policy elf_image
+FUZZ_SRCS_policy := hypervisor/policy.c hypervisor/elf_image.c hypervisor/lib/crc32.c hypervisor/lib/format.c
+FUZZ_MKSEEDS_policy = cp $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin
+FUZZ_SEEDDEPS_policy = $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin
+FUZZ_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
+FUZZ_MKSEEDS_elf_image = cp $(TEST_IMAGE)
+FUZZ_SEEDDEPS_elf_image = $(TEST_IMAGE)
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
 
-# The replay binaries carry their target name and seed paths, so the harness
-# runs them like any other unit test binary (from the top directory).
-$(BUILD)/tests/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) $$(FUZZ_SEEDS_$$*)
+$(BUILD)/tests/fuzz-seeds/%/.made: $$(FUZZ_SEEDDEPS_$$*)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)$(FUZZ_MKSEEDS_$*) $(dir $@)
+	@touch $@
+
+# The replay binaries carry their target name and seed directory, so the
+# harness runs them like any other unit test binary (from the top directory).
+$(BUILD)/tests/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRCS_$$*) $(BUILD)/tests/fuzz-seeds/%/.made
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' \
-		-DFUZZ_SEEDS='$(foreach f,$(FUZZ_SEEDS_$*),"$(f)",)' \
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_SEEDS='"$(BUILD)/tests/fuzz-seeds/$*"' \
 		-o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
 
 $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
@@ -66,14 +121,14 @@ fuzz-deps:
 # One libFuzzer run per target, its corpus seeded with the target's fixtures.
 define run_fuzzer
 	@mkdir -p $(BUILD)/tests/libfuzzer/corpus_$(1)
-	$(if $(FUZZ_SEEDS_$(1)),@cp $(FUZZ_SEEDS_$(1)) $(BUILD)/tests/libfuzzer/corpus_$(1)/)
 	@echo "fuzz: $(1) for $(FUZZ_SECONDS) s"
 	$(Q)$(BUILD)/tests/libfuzzer/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		$(BUILD)/tests/libfuzzer/corpus_$(1) 2>&1 | tail -n 15
+		$(BUILD)/tests/libfuzzer/corpus_$(1) $(BUILD)/tests/fuzz-seeds/$(1) 2>&1 | tail -n 15
 
 endef
 
-fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS))
+fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS)) \
+		$(foreach t,$(FUZZ_TARGETS),$(BUILD)/tests/fuzz-seeds/$(t)/.made)
 	$(foreach t,$(FUZZ_TARGETS),$(call run_fuzzer,$(t)))
 
 # After every UNIT_BINS += above: prerequisites are expanded when the rule is read.

@@ -17,6 +17,7 @@
 #ifndef ABI_POLICY_H
 #define ABI_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <abi/vm_boot.h>
@@ -26,6 +27,16 @@
 #define UHV_POLICY_MAX_SIZE	(64 * 1024)
 #define UHV_POLICY_MAX_VMS	16
 #define UHV_POLICY_IMAGE_MAX	32
+
+/*
+ * VM memory comes in 2 MiB units: the hypervisor maps it with 2 MiB EPT/NPT
+ * pages, and the guest's boot page tables identity-map it with 2 MiB pages.
+ * Those boot tables have a single page directory (vm_boot.h: PML4, PDPT,
+ * PD), which maps 512 x 2 MiB: hence at most 1 GiB per VM.
+ */
+#define UHV_POLICY_MEMORY_UNIT	(2ULL << 20)
+#define UHV_POLICY_MEMORY_MAX	(1ULL << 30)
+#define UHV_POLICY_PRIORITY_MAX	255
 
 struct uhv_policy_header {
 	char magic[8];
@@ -69,5 +80,11 @@ struct uhv_policy_vm {
 _Static_assert(sizeof(struct uhv_policy_header) == 32, "policy header layout is ABI");
 _Static_assert(sizeof(struct uhv_policy_record) == 8, "policy record header layout is ABI");
 _Static_assert(sizeof(struct uhv_policy_vm) == 96, "policy VM record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_header, checksum) == 16, "boot/mkpolicy.py zeroes it here");
+_Static_assert(offsetof(struct uhv_policy_vm, name) == 8, "policy VM record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_vm, image) == 24, "policy VM record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_vm, role) == 56, "policy VM record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_vm, memory_size) == 64, "policy VM record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_vm, flags) == 80, "policy VM record layout is ABI");
 
 #endif /* ABI_POLICY_H */

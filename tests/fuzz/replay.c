@@ -9,11 +9,14 @@
  *
  * usage: replay TARGET-NAME [-n MUTATIONS] SEED...
  *        replay            (the FUZZ_NAME and FUZZ_SEEDS it was built with)
+ * A SEED may be a file or a directory of seed files (read in name order).
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,6 +67,32 @@ static void mutate(uint8_t *buf, size_t *len, size_t cap)
 	}
 }
 
+/* Feed one seed file and its mutations; nonzero if it cannot be read. */
+static int run_seed(const char *target, const char *path, long mutations, long *inputs)
+{
+	static uint8_t seed[1 << 20], buf[(1 << 20) + 64];
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		printf("FAIL %s: cannot open seed %s\n", target, path);
+		return 1;
+	}
+	size_t seed_len = fread(seed, 1, sizeof(seed), f);
+	fclose(f);
+
+	LLVMFuzzerTestOneInput(seed, seed_len);
+	(*inputs)++;
+	for (long m = 0; m < mutations; m++) {
+		size_t len = seed_len;
+
+		memcpy(buf, seed, seed_len);
+		mutate(buf, &len, sizeof(buf));
+		LLVMFuzzerTestOneInput(buf, len);
+		(*inputs)++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long mutations = 2000;
@@ -86,25 +115,34 @@ int main(int argc, char **argv)
 		first = 4;
 	}
 	for (int i = first; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
+		struct stat st;
+
+		if (stat(argv[i], &st)) {
 			printf("FAIL %s: cannot open seed %s\n", argv[1], argv[i]);
 			return 1;
 		}
-		static uint8_t seed[1 << 20], buf[(1 << 20) + 64];
-		size_t seed_len = fread(seed, 1, sizeof(seed), f);
-		fclose(f);
-
-		LLVMFuzzerTestOneInput(seed, seed_len);
-		inputs++;
-		for (long m = 0; m < mutations; m++) {
-			size_t len = seed_len;
-
-			memcpy(buf, seed, seed_len);
-			mutate(buf, &len, sizeof(buf));
-			LLVMFuzzerTestOneInput(buf, len);
-			inputs++;
+		if (!S_ISDIR(st.st_mode)) {
+			if (run_seed(argv[1], argv[i], mutations, &inputs))
+				return 1;
+			continue;
 		}
+		struct dirent **names;
+		int n = scandir(argv[i], &names, NULL, alphasort);
+		for (int k = 0; k < n; k++) {
+			char path[4096];
+
+			if (names[k]->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", argv[i], names[k]->d_name);
+				if (run_seed(argv[1], path, mutations, &inputs))
+					return 1;
+			}
+			free(names[k]);
+		}
+		free(names);
+	}
+	if (!inputs) {
+		printf("FAIL %s: no seeds\n", argv[1]);
+		return 1;
 	}
 	printf("fuzz %s: %ld inputs, no crash\n", argv[1], inputs);
 	printf("PASS %s\n", argv[1]);

@@ -7,11 +7,19 @@
 
 #define EI_NIDENT	16
 #define ELFMAG		"\177ELF"
+#define SELFMAG		4
+#define EI_CLASS	4	/* e_ident[] indices */
+#define EI_DATA		5
+#define EI_VERSION	6
 #define ELFCLASS64	2
 #define ELFDATA2LSB	1
+#define EV_CURRENT	1
 #define EM_X86_64	62
 #define ET_EXEC		2
 #define PT_LOAD		1
+#define PF_X		0x1
+#define PF_W		0x2
+#define PF_R		0x4
 #define SHT_SYMTAB	2
 #define SHT_STRTAB	3
 #define STT_FUNC	2

@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Compile a uhv VM policy from text into the binary boot module.
+
+    mkpolicy.py -o build/policy.bin boot/policies/default.policy
+    mkpolicy.py --corrupt=memory-unaligned -o bad.bin boot/policies/default.policy
+    mkpolicy.py --corrupt-all=build/tests/policies tests/policies/base.policy
+    mkpolicy.py --list-corruptions
+
+The text format (docs/policy.md):
+
+    # comment
+    [vm hello-a]
+    role     = guest          # guest | iovm                    (required)
+    image    = hello.elf      # boot module name of its ELF     (required)
+    memory   = 16M            # bytes, or with K/M/G suffix      (required)
+    vcpus    = 1              # only 1 for now                   (default 1)
+    priority = 10             # 0-255, higher runs first         (default 0)
+    restart  = on-failure     # never | on-failure | always      (default never)
+
+The binary format is include/abi/policy.h; this compiler applies the same
+rules as the hypervisor's own check (hypervisor/policy.c), so that an error
+is found at build time with a file:line, and the hypervisor check remains
+the one that counts.
+
+--corrupt=KIND writes a deliberately broken binary from a valid policy, for
+testing that the hypervisor refuses it: every kind except 'checksum' and
+'size-mismatch' carries a correct checksum so that the check aimed at is the
+one that fires. Kinds that change a VM change the last one.
+"""
+
+import argparse
+import os
+import re
+import struct
+import sys
+import zlib
+
+# include/abi/policy.h and include/abi/vm_boot.h
+MAGIC = b"UHVPOLCY"
+REVISION = 1
+MAX_SIZE = 64 * 1024
+MAX_VMS = 16
+NAME_MAX = 16          # UHV_VM_NAME_MAX, NUL included
+IMAGE_MAX = 32         # UHV_POLICY_IMAGE_MAX, NUL included
+RECORD_VM = 1
+MEMORY_UNIT = 2 << 20
+MEMORY_MAX = 1 << 30
+PRIORITY_MAX = 255
+ROLES = {"guest": 1, "iovm": 2}
+RESTARTS = {"never": 0, "on-failure": 1, "always": 2}
+
+HEADER = struct.Struct("<8sIIIIQ")                  # struct uhv_policy_header
+VM = struct.Struct("<HHI16s32sIIQIII12s")          # struct uhv_policy_vm
+CHECKSUM_OFFSET = 16
+assert HEADER.size == 32 and VM.size == 96
+
+KEYS = ("role", "image", "memory", "vcpus", "priority", "restart")
+REQUIRED = ("role", "image", "memory")
+NAME_RE = re.compile(r"[a-z0-9-]+\Z")
+IMAGE_RE = re.compile(r"[\x21-\x7e]+\Z")            # printable ASCII, no spaces
+SECTION_RE = re.compile(r"\[\s*(\S+)(?:\s+(\S+))?\s*\]\Z")
+SIZE_RE = re.compile(r"(\d+)\s*(K|KiB|M|MiB|G|GiB)?\Z")
+SIZE_UNITS = {None: 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20,
+              "G": 1 << 30, "GiB": 1 << 30}
+
+
+def describe_size(n):
+    """As the hypervisor prints sizes: '2 GiB', '16 MiB', or hex bytes."""
+    if n and n % (1 << 30) == 0:
+        return "%d GiB" % (n >> 30)
+    if n and n % (1 << 20) == 0:
+        return "%d MiB" % (n >> 20)
+    return "%#x bytes" % n if n else "0 bytes"
+
+
+class PolicyError(Exception):
+    pass
+
+
+def parse_int(text, what):
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError("%s '%s' is not a decimal number" % (what, text))
+    return int(text)
+
+
+def check_vm_value(key, text):
+    """The value of key as stored in the binary, or ValueError saying why not."""
+    if key == "role":
+        if text not in ROLES:
+            raise ValueError("role '%s' is not one of: %s" % (text, ", ".join(ROLES)))
+        return ROLES[text]
+    if key == "restart":
+        if text not in RESTARTS:
+            raise ValueError("restart '%s' is not one of: %s" % (text, ", ".join(RESTARTS)))
+        return RESTARTS[text]
+    if key == "image":
+        if not IMAGE_RE.match(text):
+            raise ValueError("image '%s' must be printable ASCII without spaces" % text)
+        if len(text) > IMAGE_MAX - 1:
+            raise ValueError("image '%s' is longer than %d characters" % (text, IMAGE_MAX - 1))
+        return text
+    if key == "memory":
+        m = SIZE_RE.match(text)
+        if not m:
+            raise ValueError("memory '%s' is not a size (e.g. 16M, 1G, 2097152)" % text)
+        n = int(m.group(1)) * SIZE_UNITS[m.group(2)]
+        if n < MEMORY_UNIT:
+            raise ValueError("memory %s is less than the 2 MiB minimum" % describe_size(n))
+        if n % MEMORY_UNIT:
+            raise ValueError("memory %s is not a multiple of 2 MiB" % describe_size(n))
+        if n > MEMORY_MAX:
+            raise ValueError("memory %s is more than the 1 GiB per-VM maximum" % describe_size(n))
+        return n
+    if key == "vcpus":
+        n = parse_int(text, "vcpus")
+        if n != 1:
+            raise ValueError("%d vcpus, but only 1 per VM is supported (no SMP scheduling yet)" % n)
+        return n
+    if key == "priority":
+        n = parse_int(text, "priority")
+        if n > PRIORITY_MAX:
+            raise ValueError("priority %d is out of range (0-%d)" % (n, PRIORITY_MAX))
+        return n
+    raise AssertionError(key)
+
+
+def parse_text(text, path):
+    """The VMs of a text policy, in order, as dicts; raises PolicyError listing every error."""
+    errors = []
+    vms = []
+    current = None
+
+    def error(line, msg):
+        errors.append("%s:%d: %s" % (path, line, msg))
+
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            m = SECTION_RE.match(line)
+            current = None
+            if not m:
+                error(lineno, "malformed section header '%s' (expected [vm NAME])" % line)
+                continue
+            kind, name = m.groups()
+            if kind != "vm":
+                error(lineno, "unknown section '%s' (only [vm NAME] exists)" % kind)
+                continue
+            if name is None:
+                error(lineno, "[vm] needs a name: [vm NAME]")
+                continue
+            if not NAME_RE.match(name):
+                error(lineno, "vm name '%s' may contain only a-z, 0-9 and '-'" % name)
+            elif len(name) > NAME_MAX - 1:
+                error(lineno, "vm name '%s' is longer than %d characters" % (name, NAME_MAX - 1))
+            for other in vms:
+                if other["name"] == name:
+                    error(lineno, "duplicate vm '%s' (first defined on line %d)" % (name, other["line"]))
+            current = {"name": name, "line": lineno, "lines": {},
+                       "vcpus": 1, "priority": 0, "restart": RESTARTS["never"]}
+            vms.append(current)
+            continue
+        if "=" not in line:
+            error(lineno, "expected 'key = value' or '[vm NAME]', got '%s'" % line)
+            continue
+        key, value = (s.strip() for s in line.split("=", 1))
+        if current is None:
+            error(lineno, "'%s' outside of any [vm NAME] section" % key)
+            continue
+        if key not in KEYS:
+            error(lineno, "vm '%s': unknown key '%s' (known: %s)" % (current["name"], key, ", ".join(KEYS)))
+            continue
+        if key in current["lines"]:
+            error(lineno, "vm '%s': '%s' given twice (first on line %d)" % (current["name"], key, current["lines"][key]))
+            continue
+        current["lines"][key] = lineno
+        if not value:
+            error(lineno, "vm '%s': '%s' has no value" % (current["name"], key))
+            continue
+        try:
+            current[key] = check_vm_value(key, value)
+        except ValueError as e:
+            error(lineno, "vm '%s': %s" % (current["name"], e))
+
+    for vm in vms:
+        for key in REQUIRED:
+            if key not in vm["lines"]:
+                error(vm["line"], "vm '%s': required key '%s' is missing" % (vm["name"], key))
+    if not vms:
+        errors.append("%s: no [vm NAME] section: a policy needs at least one VM" % path)
+    if len(vms) > MAX_VMS:
+        error(vms[MAX_VMS]["line"], "more than %d VMs" % MAX_VMS)
+    if errors:
+        raise PolicyError("\n".join(errors))
+    return vms
+
+
+# ---- The binary format. A "record" here is a dict with every field of struct
+# uhv_policy_vm, so corruptions can set any of them to anything.
+
+def vm_record(vm):
+    return {
+        "type": RECORD_VM, "reserved": 0, "length": VM.size,
+        "name": vm["name"].encode(), "image": vm["image"].encode(),
+        "role": vm["role"], "vcpus": vm["vcpus"], "memory_size": vm["memory"],
+        "priority": vm["priority"], "restart": vm["restart"], "flags": 0,
+        "vm_reserved": bytes(12), "extra": b"",
+    }
+
+
+def pack_record(r):
+    body = VM.pack(r["type"], r["reserved"], r["length"], r["name"], r["image"], r["role"],
+                   r["vcpus"], r["memory_size"], r["priority"], r["restart"], r["flags"],
+                   r["vm_reserved"])
+    return body + r["extra"]
+
+
+def pack(records, magic=MAGIC, revision=REVISION, record_count=None, header_reserved=0,
+         trailing=b"", total_size=None, checksum=None):
+    """The binary policy; fields left as None get their correct values."""
+    body = b"".join(pack_record(r) for r in records) + trailing
+    size = HEADER.size + len(body)
+    header = HEADER.pack(magic, revision, size if total_size is None else total_size, 0,
+                         len(records) if record_count is None else record_count, header_reserved)
+    blob = bytearray(header + body)
+    crc = zlib.crc32(blob) if checksum is None else checksum
+    struct.pack_into("<I", blob, CHECKSUM_OFFSET, crc)
+    return bytes(blob)
+
+
+def corrupt_last(field, value):
+    def apply(records):
+        records[-1][field] = value
+        return pack(records)
+    return apply
+
+
+def duplicate_name(records):
+    if len(records) < 2:
+        records.append(dict(records[0]))
+    records[-1]["name"] = records[0]["name"]
+    return pack(records)
+
+
+def name_padding(records):
+    records[-1]["name"] += b"\0x"
+    return pack(records)
+
+
+def too_many_vms(records):
+    while len(records) <= MAX_VMS:
+        r = dict(records[-1])
+        r["name"] = ("vm-%d" % len(records)).encode()
+        records.append(r)
+    return pack(records)
+
+
+def truncated(records):
+    """The last 40 bytes cut off, with total_size and the checksum matching the cut file."""
+    blob = bytearray(pack(records, total_size=len(pack(records)) - 40)[:-40])
+    struct.pack_into("<I", blob, CHECKSUM_OFFSET, 0)
+    struct.pack_into("<I", blob, CHECKSUM_OFFSET, zlib.crc32(blob))
+    return bytes(blob)
+
+
+def with_record_length(length, extra):
+    def apply(records):
+        records[-1]["length"] = length
+        records[-1]["extra"] = extra
+        return pack(records)
+    return apply
+
+
+# kind: (how, what the hypervisor should say)
+CORRUPTIONS = {
+    "magic": (lambda r: pack(r, magic=b"UHVPOLCX"), "bad magic"),
+    "revision": (lambda r: pack(r, revision=REVISION + 1), "revision 2 is not supported"),
+    "checksum": (lambda r: pack(r, checksum=zlib.crc32(pack(r)) ^ 1), "checksum does not match"),
+    "size-mismatch": (lambda r: pack(r, total_size=len(pack(r)) + 8), "header size differs from the module size"),
+    "too-big": (lambda r: pack(r, total_size=MAX_SIZE + 8), "more than 64 KiB"),
+    "header-reserved": (lambda r: pack(r, header_reserved=1), "header reserved field not zero"),
+    "no-vms": (lambda r: pack([]), "no VMs"),
+    "too-many-vms": (too_many_vms, "more than 16 VMs"),
+    "truncated": (truncated, "last record truncated (header and checksum consistent)"),
+    "record-count": (lambda r: pack(r, record_count=len(r) + 1), "one record more announced than present"),
+    "trailing": (lambda r: pack(r, trailing=bytes(8)), "bytes after the last record"),
+    "record-type": (corrupt_last("type", 7), "unknown record type 7"),
+    "record-reserved": (corrupt_last("reserved", 1), "record reserved field not zero"),
+    "record-length": (with_record_length(VM.size + 8, bytes(8)), "VM record 104 bytes long"),
+    "record-misaligned": (with_record_length(VM.size + 4, bytes(4)), "record length not a multiple of 8"),
+    "name-empty": (corrupt_last("name", b""), "empty name"),
+    "name-unterminated": (corrupt_last("name", b"a" * NAME_MAX), "name without NUL"),
+    "name-chars": (corrupt_last("name", b"Hello_B"), "name with characters outside [a-z0-9-]"),
+    "name-padding": (name_padding, "bytes after the name's NUL"),
+    "duplicate-name": (duplicate_name, "two VMs with the same name"),
+    "image-empty": (corrupt_last("image", b""), "empty image name"),
+    "image-unterminated": (corrupt_last("image", b"i" * IMAGE_MAX), "image name without NUL"),
+    "image-chars": (corrupt_last("image", b"hello elf"), "image name with a space"),
+    "role": (corrupt_last("role", 3), "unknown role 3"),
+    "vcpus": (corrupt_last("vcpus", 2), "2 vcpus"),
+    "memory-small": (corrupt_last("memory_size", 1 << 20), "memory 1 MiB"),
+    "memory-unaligned": (corrupt_last("memory_size", 3 << 20), "memory 3 MiB"),
+    "memory-huge": (corrupt_last("memory_size", 2 << 30), "memory 2 GiB"),
+    "priority": (corrupt_last("priority", 256), "priority 256"),
+    "restart": (corrupt_last("restart", 3), "unknown restart policy 3"),
+    "flags": (corrupt_last("flags", 1), "undefined flag bit"),
+    "vm-reserved": (corrupt_last("vm_reserved", b"\0" * 11 + b"\1"), "VM reserved bytes not zero"),
+}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Compile a uhv VM policy (text) into its binary boot module.")
+    ap.add_argument("policy", nargs="?", help="the text policy")
+    ap.add_argument("-o", "--output", help="the binary to write (default: POLICY with .bin)")
+    ap.add_argument("--corrupt", metavar="KIND", help="write a deliberately broken binary (tests only)")
+    ap.add_argument("--corrupt-all", metavar="DIR",
+                    help="write DIR/corrupt-KIND.bin for every KIND (tests only)")
+    ap.add_argument("--list-corruptions", action="store_true", help="list the --corrupt kinds")
+    args = ap.parse_args(argv)
+
+    if args.list_corruptions:
+        for kind, (_, what) in CORRUPTIONS.items():
+            print("%-20s %s" % (kind, what))
+        return 0
+    if not args.policy:
+        ap.error("a policy file is needed")
+    if args.corrupt and args.corrupt not in CORRUPTIONS:
+        ap.error("unknown --corrupt kind '%s' (see --list-corruptions)" % args.corrupt)
+
+    try:
+        with open(args.policy, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        print("mkpolicy: %s: %s" % (args.policy, e), file=sys.stderr)
+        return 1
+    try:
+        vms = parse_text(text, args.policy)
+    except PolicyError as e:
+        print(e, file=sys.stderr)
+        return 1
+
+    if args.corrupt_all:
+        for kind, (how, _) in CORRUPTIONS.items():
+            with open(os.path.join(args.corrupt_all, "corrupt-%s.bin" % kind), "wb") as f:
+                f.write(how([vm_record(vm) for vm in vms]))
+        return 0
+    records = [vm_record(vm) for vm in vms]
+    blob = CORRUPTIONS[args.corrupt][0](records) if args.corrupt else pack(records)
+    if not args.corrupt and len(blob) > MAX_SIZE:
+        print("%s: the binary would be %d bytes, more than %d" % (args.policy, len(blob), MAX_SIZE),
+              file=sys.stderr)
+        return 1
+    out = args.output or re.sub(r"(\.policy)?$", ".bin", args.policy, count=1)
+    with open(out, "wb") as f:
+        f.write(blob)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

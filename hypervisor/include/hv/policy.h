@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM policy as the hypervisor keeps it: which VMs to start, what each
+ * may have. Read from the binary boot module named "policy" (format:
+ * include/abi/policy.h, compiler: boot/mkpolicy.py, guide: docs/policy.md).
+ *
+ * Two pure steps, both host-tested and fuzzed:
+ *   policy_parse()            the blob itself: structure, checksum, every field;
+ *   policy_check_resources()  the policy against this boot: images present
+ *                             and loadable, memory available.
+ * Each stops at the first problem and describes it in one line, naming the
+ * VM: "vm 'net': memory 3 MiB is not a multiple of 2 MiB". Nothing starts
+ * unless both steps pass.
+ */
+#ifndef HV_POLICY_H
+#define HV_POLICY_H
+
+#include <abi/policy.h>
+#include <hv/bootinfo.h>
+#include <hv/types.h>
+
+/* Room for any message policy_parse() or policy_check_resources() writes. */
+#define POLICY_WHY_MAX	192
+
+struct policy_vm {
+	uint32_t id;				/* 1-based position in the policy: stable across restarts */
+	char name[UHV_VM_NAME_MAX];		/* [a-z0-9-]+, unique */
+	char image[UHV_POLICY_IMAGE_MAX];	/* boot module name (its command line) */
+	enum uhv_vm_role role;
+	uint32_t vcpus;				/* always 1 for now */
+	uint64_t memory_size;			/* bytes at guest-physical 0, 2 MiB multiple */
+	uint32_t priority;			/* 0-255, higher runs first */
+	enum uhv_restart_policy restart;
+
+	/* Filled in by policy_check_resources(): */
+	uint32_t image_module;			/* index into boot_info.modules */
+	uint64_t image_entry;			/* guest-physical entry point */
+	uint64_t image_end;			/* first guest-physical byte after the image */
+};
+
+struct policy {
+	uint32_t vm_count;			/* 1 to UHV_POLICY_MAX_VMS */
+	uint64_t total_memory;			/* sum of memory_size */
+	bool resources_checked;			/* policy_check_resources() passed */
+	struct policy_vm vms[UHV_POLICY_MAX_VMS];
+};
+
+/*
+ * Validate the policy blob[0, size) (size: the boot module's size) and
+ * translate it into *out. Checks magic, revision, total_size == size,
+ * CRC-32, every record's bounds, type and length, every field, unique
+ * names, 1 to UHV_POLICY_MAX_VMS VMs; reserved fields and flags must be 0.
+ *
+ * Returns 0, or a negative HV_E* code with the reason in why[why_size]
+ * (one line, no "policy:" prefix; why may be NULL) and *out zeroed:
+ * -HV_EBADMSG malformed structure or checksum, -HV_ENOTSUP newer revision
+ * or record type or unsupported value, -HV_EINVAL bad field, -HV_ERANGE
+ * value out of range, -HV_EEXIST duplicate name, -HV_E2BIG too big.
+ */
+int policy_parse(const void *blob, size_t size, struct policy *out, char *why, size_t why_size);
+
+/*
+ * Check a parsed policy against this boot: each VM's image is exactly one
+ * boot module whose command line is the image name, and a valid VM image
+ * that fits in that VM's memory (hv/elf_image.h); the VMs' memory together
+ * fits in free_bytes of free RAM. map(pa, len) must make a module's bytes
+ * readable (the direct map in ring 0, a test buffer on the host).
+ *
+ * Fills each VM's image_module, image_entry and image_end and sets
+ * resources_checked. Returns 0, or a negative HV_E* code with the reason in
+ * why[why_size]: -HV_ENOENT image missing, -HV_EEXIST image given twice,
+ * the ELF check's code for a bad image, -HV_ENOMEM not enough memory.
+ * Necessary, not sufficient: the allocator may still be too fragmented.
+ */
+int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint64_t free_bytes,
+			   const void *(*map)(paddr_t pa, size_t len), char *why, size_t why_size);
+
+/* "guest", "iovm"; "never", "on-failure", "always" (the text format's words). */
+const char *policy_role_name(enum uhv_vm_role role);
+const char *policy_restart_name(enum uhv_restart_policy restart);
+
+/*
+ * Ring 0 only (hypervisor/policy_boot.c): find the boot module named
+ * "policy", parse and check it, log the VM table. Returns 1 if a policy was
+ * accepted, 0 if none was given, or a negative HV_E* code after logging
+ * "policy: refused: <reason>".
+ */
+int policy_load(const struct boot_info *bi, uint64_t free_bytes);
+
+/* The accepted policy, or NULL if none was given (or it was refused). */
+const struct policy *policy_get(void);
+
+#endif /* HV_POLICY_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz target: the policy parser must reject or accept any byte string
+ * without reading outside it; what it accepts must satisfy every rule it
+ * claims to check; and the resource check must cope with any accepted
+ * policy (here against modules that are the input itself).
+ *
+ * Each input is parsed twice: as it is, and with total_size and the CRC
+ * made to match, so that mutations reach the record and field checks
+ * instead of nearly all dying at the checksum.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/crc32.h>
+#include <hv/policy.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t *fuzz_input;
+
+static const void *map_input(paddr_t pa, size_t len)
+{
+	(void)pa;
+	(void)len;
+	return fuzz_input;
+}
+
+static void check_invariants(const struct policy *pol)
+{
+	uint64_t total = 0;
+
+	if (pol->vm_count < 1 || pol->vm_count > UHV_POLICY_MAX_VMS || pol->resources_checked)
+		abort();
+	for (uint32_t i = 0; i < pol->vm_count; i++) {
+		const struct policy_vm *vm = &pol->vms[i];
+		size_t n = strnlen(vm->name, sizeof(vm->name));
+
+		if (n == 0 || n == sizeof(vm->name) || vm->id != i + 1)
+			abort();
+		for (size_t k = 0; k < n; k++)
+			if (!((vm->name[k] >= 'a' && vm->name[k] <= 'z') ||
+			      (vm->name[k] >= '0' && vm->name[k] <= '9') || vm->name[k] == '-'))
+				abort();
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(pol->vms[j].name, vm->name))
+				abort();
+		n = strnlen(vm->image, sizeof(vm->image));
+		if (n == 0 || n == sizeof(vm->image))
+			abort();
+		if ((vm->role != UHV_ROLE_GUEST && vm->role != UHV_ROLE_IOVM) || vm->vcpus != 1 ||
+		    vm->memory_size < UHV_POLICY_MEMORY_UNIT || vm->memory_size % UHV_POLICY_MEMORY_UNIT ||
+		    vm->memory_size > UHV_POLICY_MEMORY_MAX || vm->priority > UHV_POLICY_PRIORITY_MAX ||
+		    vm->restart > UHV_RESTART_ALWAYS)
+			abort();
+		total += vm->memory_size;
+	}
+	if (total != pol->total_memory)
+		abort();
+}
+
+static void parse_one(uint8_t *copy, size_t size)
+{
+	static struct policy pol;
+	static struct boot_info bi;
+	char why[POLICY_WHY_MAX];
+
+	int err = policy_parse(copy, size, &pol, why, sizeof(why));
+	if (err > 0 || (err < 0 && (!why[0] || strnlen(why, sizeof(why)) == sizeof(why))))
+		abort();
+	if (err)
+		return;
+	check_invariants(&pol);
+	/* Every VM's image resolves to the input itself: not an ELF image. */
+	memset(&bi, 0, sizeof(bi));
+	for (uint32_t i = 0; i < pol.vm_count && bi.module_count < BOOT_MAX_MODULES; i++) {
+		struct boot_module *m = &bi.modules[bi.module_count++];
+		m->start = 0x1000000;
+		m->end = m->start + size;
+		memcpy(m->cmdline, pol.vms[i].image, sizeof(pol.vms[i].image));
+	}
+	fuzz_input = copy;
+	err = policy_check_resources(&pol, &bi, 1ULL << 40, map_input, why, sizeof(why));
+	if (err > 0 || (err == 0) != pol.resources_checked)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* An exact-size copy so ASan sees any read past the end. */
+	uint8_t *copy = malloc(size ? size : 1);
+	struct uhv_policy_header hdr;
+
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	parse_one(copy, size);
+	if (size >= sizeof(hdr)) {
+		memcpy(copy, data, size);
+		memcpy(&hdr, copy, sizeof(hdr));
+		hdr.total_size = (uint32_t)size;
+		hdr.checksum = 0;
+		memcpy(copy, &hdr, sizeof(hdr));
+		hdr.checksum = crc32(0, copy, size);
+		memcpy(copy, &hdr, sizeof(hdr));
+		parse_one(copy, size);
+	}
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Tests of boot/mkpolicy.py: the binary it writes, and every text error with its file:line."""
+
+import contextlib
+import io
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MKPOLICY = os.path.join(ROOT, "boot", "mkpolicy.py")
+
+GOOD = """\
+# comment
+[vm net]
+role = iovm
+image = net.elf     # trailing comment
+memory = 4M
+
+[vm app]
+role = guest
+image = app.elf
+memory = 64MiB
+vcpus = 1
+priority = 255
+restart = always
+"""
+
+
+sys.path.insert(0, os.path.dirname(MKPOLICY))
+import mkpolicy  # noqa: E402
+
+
+def run(text, *args):
+    """(exit status, stderr, output bytes) of compiling text, in this process."""
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "t.policy")
+        out = os.path.join(d, "t.bin")
+        with open(src, "w") as f:
+            f.write(text)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            try:
+                rc = mkpolicy.main(["-o", out, *args, src])
+            except SystemExit as e:
+                rc = e.code
+        data = None
+        if os.path.exists(out):
+            with open(out, "rb") as f:
+                data = f.read()
+        return rc, err.getvalue().replace(src, "t.policy"), data
+
+
+class Binary(unittest.TestCase):
+    def test_layout_and_checksum(self):
+        rc, err, data = run(GOOD)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(len(data), 32 + 2 * 96)
+        magic, rev, total, crc, count, reserved = struct.unpack_from("<8sIIIIQ", data)
+        self.assertEqual((magic, rev, total, count, reserved), (b"UHVPOLCY", 1, 224, 2, 0))
+        self.assertEqual(crc, zlib.crc32(data[:16] + bytes(4) + data[20:]))
+        vm = struct.unpack_from("<HHI16s32sIIQIII12s", data, 32 + 96)
+        self.assertEqual(vm, (1, 0, 96, b"app".ljust(16, b"\0"), b"app.elf".ljust(32, b"\0"),
+                              1, 1, 64 << 20, 255, 2, 0, bytes(12)))
+        vm = struct.unpack_from("<HHI16s32sIIQIII12s", data, 32)
+        self.assertEqual(vm[5:10], (2, 1, 4 << 20, 0, 0))   # defaults: vcpus 1, priority 0, never
+
+    def test_sizes(self):
+        for text, size in (("2097152", 2 << 20), ("2048K", 2 << 20), ("2 MiB", 2 << 20),
+                           ("1G", 1 << 30), ("1GiB", 1 << 30)):
+            rc, err, data = run("[vm a]\nrole=guest\nimage=a\nmemory=%s\n" % text)
+            self.assertEqual((rc, err), (0, ""), text)
+            self.assertEqual(struct.unpack_from("<Q", data, 32 + 64)[0], size, text)
+
+    def test_every_corruption_kind_writes_a_file(self):
+        kinds = subprocess.run([sys.executable, MKPOLICY, "--list-corruptions"],
+                               capture_output=True, text=True, check=True).stdout.split("\n")
+        kinds = [k.split()[0] for k in kinds if k.strip()]
+        self.assertGreaterEqual(len(kinds), 30)
+        good = run(GOOD)[2]
+        for kind in kinds:
+            rc, err, data = run(GOOD, "--corrupt=" + kind)
+            self.assertEqual((rc, err), (0, ""), kind)
+            self.assertNotEqual(data, good, kind)
+
+    def test_unknown_corruption_kind(self):
+        rc, err, _ = run(GOOD, "--corrupt=nonsense")
+        self.assertEqual(rc, 2)
+        self.assertIn("unknown --corrupt kind 'nonsense'", err)
+
+
+class TextErrors(unittest.TestCase):
+    def check(self, text, *messages):
+        rc, err, data = run(text)
+        self.assertEqual(rc, 1)
+        self.assertIsNone(data)
+        self.assertEqual(err.splitlines(), list(messages))
+
+    VM = "[vm a]\nrole = guest\nimage = a.elf\nmemory = 4M\n"
+
+    def test_unknown_key(self):
+        self.check(self.VM + "cpus = 1\n",
+                   "t.policy:5: vm 'a': unknown key 'cpus' (known: role, image, memory, vcpus, priority, restart)")
+
+    def test_unknown_section(self):
+        self.check("[device nic]\n" + self.VM, "t.policy:1: unknown section 'device' (only [vm NAME] exists)")
+
+    def test_malformed_section(self):
+        self.check("[vm a b c]\n" + self.VM, "t.policy:1: malformed section header '[vm a b c]' (expected [vm NAME])")
+        self.check("[vm]\n" + self.VM, "t.policy:1: [vm] needs a name: [vm NAME]")
+
+    def test_key_outside_a_section(self):
+        self.check("memory = 4M\n" + self.VM, "t.policy:1: 'memory' outside of any [vm NAME] section")
+
+    def test_not_a_key_value(self):
+        self.check(self.VM + "memory 4M\n", "t.policy:5: expected 'key = value' or '[vm NAME]', got 'memory 4M'")
+
+    def test_missing_required_keys(self):
+        self.check("\n[vm a]\nrole = guest\n",
+                   "t.policy:2: vm 'a': required key 'image' is missing",
+                   "t.policy:2: vm 'a': required key 'memory' is missing")
+
+    def test_duplicate_key(self):
+        self.check(self.VM + "memory = 8M\n", "t.policy:5: vm 'a': 'memory' given twice (first on line 4)")
+
+    def test_empty_value(self):
+        self.check(self.VM + "priority =\n", "t.policy:5: vm 'a': 'priority' has no value")
+
+    def test_duplicate_vm(self):
+        self.check(self.VM + self.VM, "t.policy:5: duplicate vm 'a' (first defined on line 1)")
+
+    def test_bad_names(self):
+        self.check(self.VM.replace("[vm a]", "[vm Net_1]"),
+                   "t.policy:1: vm name 'Net_1' may contain only a-z, 0-9 and '-'")
+        self.check(self.VM.replace("[vm a]", "[vm abcdefghijklmnop]"),
+                   "t.policy:1: vm name 'abcdefghijklmnop' is longer than 15 characters")
+
+    def test_bad_values(self):
+        cases = {
+            "role = vm": "role 'vm' is not one of: guest, iovm",
+            "restart = sometimes": "restart 'sometimes' is not one of: never, on-failure, always",
+            "image = a b": "image 'a b' must be printable ASCII without spaces",
+            "image = " + "x" * 32: "image '%s' is longer than 31 characters" % ("x" * 32),
+            "memory = 3M": "memory 3 MiB is not a multiple of 2 MiB",
+            "memory = 1M": "memory 1 MiB is less than the 2 MiB minimum",
+            "memory = 0": "memory 0 bytes is less than the 2 MiB minimum",
+            "memory = 2G": "memory 2 GiB is more than the 1 GiB per-VM maximum",
+            "memory = 4T": "memory '4T' is not a size (e.g. 16M, 1G, 2097152)",
+            "memory = -4M": "memory '-4M' is not a size (e.g. 16M, 1G, 2097152)",
+            "vcpus = 2": "2 vcpus, but only 1 per VM is supported (no SMP scheduling yet)",
+            "vcpus = one": "vcpus 'one' is not a decimal number",
+            "priority = 256": "priority 256 is out of range (0-255)",
+            "priority = -1": "priority '-1' is not a decimal number",
+        }
+        for line, msg in cases.items():
+            key = line.split()[0]
+            text = "\n".join(l for l in self.VM.splitlines() if not l.startswith(key)) + "\n" + line + "\n"
+            self.check(text, "t.policy:%d: vm 'a': %s" % (len(text.splitlines()), msg))
+
+    def test_no_vms(self):
+        self.check("# nothing\n", "t.policy: no [vm NAME] section: a policy needs at least one VM")
+
+    def test_too_many_vms(self):
+        text = "".join("[vm v%d]\nrole = guest\nimage = a\nmemory = 2M\n" % i for i in range(17))
+        self.check(text, "t.policy:65: more than 16 VMs")
+
+    def test_all_errors_are_reported(self):
+        self.check("[vm a]\nrole = x\nmemory = 3M\n",
+                   "t.policy:2: vm 'a': role 'x' is not one of: guest, iovm",
+                   "t.policy:3: vm 'a': memory 3 MiB is not a multiple of 2 MiB",
+                   "t.policy:1: vm 'a': required key 'image' is missing")
+
+    def test_default_policy_compiles(self):
+        with open(os.path.join(ROOT, "boot", "policies", "default.policy")) as f:
+            rc, err, data = run(f.read())
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(data[32 + 8:32 + 16], b"hello-a\0")
+
+
+class HarnessResult(unittest.TextTestResult):
+    """Also prints one "PASS name" / "FAIL name" line per test, as the unit binaries do."""
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        print("PASS mkpolicy." + test._testMethodName)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        print("FAIL mkpolicy." + test._testMethodName)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        print("FAIL mkpolicy." + test._testMethodName)
+
+
+if __name__ == "__main__":
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=0, resultclass=HarnessResult)
+    result = runner.run(suite)
+    failed = len(result.failures) + len(result.errors)
+    print("mkpolicy: %d passed, %d failed" % (result.testsRun - failed, failed))
+    sys.exit(0 if result.wasSuccessful() else 1)

@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hypervisor/policy.c and lib/crc32.c: the binary policy parser and the
+ * resource check. Policies come from two independent sources: built here
+ * field by field (with a table-driven CRC that is not the hypervisor's),
+ * and compiled by boot/mkpolicy.py (valid ones and every --corrupt kind).
+ * Every rejection is checked for its exact message and error code.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <abi/errno.h>
+#include <hv/crc32.h>
+#include <hv/policy.h>
+
+#include "unit.h"
+
+#define MiB_ (1024ULL * 1024)
+
+/* ---- An independent CRC-32 (table-driven, built from the polynomial). */
+static uint32_t ref_crc(const uint8_t *p, size_t n)
+{
+	static uint32_t table[256];
+	uint32_t c = ~0u;
+
+	if (!table[1])
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t v = i;
+			for (int k = 0; k < 8; k++)
+				v = v & 1 ? 0xedb88320u ^ (v >> 1) : v >> 1;
+			table[i] = v;
+		}
+	while (n--)
+		c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return ~c;
+}
+
+/* ---- Policies built field by field. */
+struct blob {
+	uint8_t bytes[UHV_POLICY_MAX_SIZE + 64];
+	size_t len;
+	uint32_t records;
+};
+
+static void blob_begin(struct blob *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->len = sizeof(struct uhv_policy_header);
+}
+
+static struct uhv_policy_vm make_vm(const char *name, const char *image, uint32_t role,
+				    uint64_t memory, uint32_t priority, uint32_t restart)
+{
+	struct uhv_policy_vm v = {
+		.record = { .type = UHV_POLICY_RECORD_VM, .length = sizeof(v) },
+		.role = role, .vcpus = 1, .memory_size = memory,
+		.priority = priority, .restart = restart,
+	};
+	strncpy(v.name, name, sizeof(v.name));
+	strncpy(v.image, image, sizeof(v.image));
+	return v;
+}
+
+static void blob_add(struct blob *b, const void *rec, size_t len)
+{
+	memcpy(b->bytes + b->len, rec, len);
+	b->len += len;
+	b->records++;
+}
+
+/* Header fields from the contents; the checksum over the final bytes. */
+static void blob_finish(struct blob *b)
+{
+	struct uhv_policy_header h = {
+		.revision = UHV_POLICY_REVISION,
+		.total_size = (uint32_t)b->len,
+		.record_count = b->records,
+	};
+	memcpy(h.magic, UHV_POLICY_MAGIC, 8);
+	memcpy(b->bytes, &h, sizeof(h));
+	h.checksum = ref_crc(b->bytes, b->len);
+	memcpy(b->bytes, &h, sizeof(h));
+}
+
+/* Rewrite the checksum after the test changed a header field. */
+static void blob_reseal(struct blob *b)
+{
+	memset(b->bytes + 16, 0, 4);
+	uint32_t c = ref_crc(b->bytes, b->len);
+	memcpy(b->bytes + 16, &c, 4);
+}
+
+static void two_vms(struct blob *b)
+{
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 200,
+					   UHV_RESTART_ALWAYS);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 8 * MiB_, 10,
+					   UHV_RESTART_ON_FAILURE);
+	blob_begin(b);
+	blob_add(b, &net, sizeof(net));
+	blob_add(b, &app, sizeof(app));
+	blob_finish(b);
+}
+
+/* Parse from an exact-size heap copy, so ASan catches any read past the end. */
+static int parse(const void *bytes, size_t len, struct policy *pol, char *why)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	memcpy(copy, bytes, len);
+	int err = policy_parse(copy, len, pol, why, POLICY_WHY_MAX);
+	free(copy);
+	return err;
+}
+
+static char path_buf[512];
+
+static const char *policy_path(const char *name)
+{
+	snprintf(path_buf, sizeof(path_buf), "%s/%s", TEST_POLICY_DIR, name);
+	return path_buf;
+}
+
+static void check_net_app(const struct policy *pol)
+{
+	CHECK_EQ(pol->vm_count, 2);
+	CHECK_EQ(pol->total_memory, 12 * MiB_);
+	CHECK(!pol->resources_checked);
+	CHECK_EQ(pol->vms[0].id, 1);
+	CHECK_STR_EQ(pol->vms[0].name, "net");
+	CHECK_STR_EQ(pol->vms[0].image, "tiny.elf");
+	CHECK_EQ(pol->vms[0].role, UHV_ROLE_IOVM);
+	CHECK_EQ(pol->vms[0].vcpus, 1);
+	CHECK_EQ(pol->vms[0].memory_size, 4 * MiB_);
+	CHECK_EQ(pol->vms[0].priority, 200);
+	CHECK_EQ(pol->vms[0].restart, UHV_RESTART_ALWAYS);
+	CHECK_EQ(pol->vms[1].id, 2);
+	CHECK_STR_EQ(pol->vms[1].name, "app");
+	CHECK_EQ(pol->vms[1].role, UHV_ROLE_GUEST);
+	CHECK_EQ(pol->vms[1].memory_size, 8 * MiB_);
+	CHECK_EQ(pol->vms[1].priority, 10);
+	CHECK_EQ(pol->vms[1].restart, UHV_RESTART_ON_FAILURE);
+}
+
+TEST(crc32_matches_the_ieee_check_values)
+{
+	CHECK_EQ(crc32(0, "", 0), 0);
+	CHECK_EQ(crc32(0, "123456789", 9), 0xcbf43926);
+	CHECK_EQ(crc32(0, "The quick brown fox jumps over the lazy dog", 43), 0x414fa339);
+	/* Chained like zlib.crc32(b, crc32(a)). */
+	CHECK_EQ(crc32(crc32(0, "1234", 4), "56789", 5), 0xcbf43926);
+	uint8_t bytes[1000];
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (uint8_t)(i * 7 + 3);
+	CHECK_EQ(crc32(0, bytes, sizeof(bytes)), ref_crc(bytes, sizeof(bytes)));
+}
+
+TEST(accepts_a_valid_two_vm_policy)
+{
+	static struct blob b;
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+
+	two_vms(&b);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	check_net_app(&pol);
+	CHECK_STR_EQ(policy_role_name(pol.vms[0].role), "iovm");
+	CHECK_STR_EQ(policy_restart_name(pol.vms[0].restart), "always");
+	CHECK_STR_EQ(policy_restart_name(pol.vms[1].restart), "on-failure");
+}
+
+TEST(mkpolicy_output_is_byte_identical_to_the_abi_structures)
+{
+	static struct blob b;
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+	size_t len;
+	uint8_t *compiled = unit_read_file(policy_path("base.bin"), &len);
+
+	two_vms(&b);
+	CHECK_EQ(len, b.len);
+	CHECK(len == b.len && !memcmp(compiled, b.bytes, len));
+	CHECK_EQ(parse(compiled, len, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	check_net_app(&pol);
+	free(compiled);
+}
+
+TEST(accepts_the_maximum_of_sixteen_vms)
+{
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+	size_t len;
+	uint8_t *compiled = unit_read_file(policy_path("sixteen.bin"), &len);
+
+	CHECK_EQ(parse(compiled, len, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	CHECK_EQ(pol.vm_count, 16);
+	CHECK_STR_EQ(pol.vms[0].name, "vm-01");
+	CHECK_STR_EQ(pol.vms[15].name, "vm-16");
+	CHECK_EQ(pol.vms[15].id, 16);
+	CHECK_EQ(pol.vms[3].role, UHV_ROLE_IOVM);	/* vm-04 */
+	CHECK_EQ(pol.vms[15].priority, 240);
+	uint64_t total = 0;
+	for (int i = 1; i <= 16; i++)
+		total += (4 + 2 * (i % 3)) * MiB_;
+	CHECK_EQ(pol.total_memory, total);
+	free(compiled);
+}
+
+/* ---- Every rejection, built here. mutate() changes the 2nd VM ('app') or the blob. */
+struct reject_case {
+	const char *what;
+	void (*mutate)(struct blob *b, struct uhv_policy_vm *app);
+	int err;
+	const char *why;
+};
+
+static void vm_name_upper(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->name[0] = 'A'; }
+static void vm_name_empty(struct blob *b, struct uhv_policy_vm *v) { (void)b; memset(v->name, 0, 16); }
+static void vm_name_full(struct blob *b, struct uhv_policy_vm *v) { (void)b; memset(v->name, 'x', 16); }
+static void vm_name_dot(struct blob *b, struct uhv_policy_vm *v) { (void)b; strcpy(v->name, "a.b"); }
+static void vm_name_pad(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->name[15] = 1; }
+static void vm_name_dup(struct blob *b, struct uhv_policy_vm *v) { (void)b; strcpy(v->name, "net"); }
+static void vm_image_empty(struct blob *b, struct uhv_policy_vm *v) { (void)b; memset(v->image, 0, 32); }
+static void vm_image_full(struct blob *b, struct uhv_policy_vm *v) { (void)b; memset(v->image, 'i', 32); }
+static void vm_image_tab(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->image[2] = '\t'; }
+static void vm_image_high(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->image[0] = (char)0xc3; }
+static void vm_image_pad(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->image[31] = 'z'; }
+static void vm_role0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->role = 0; }
+static void vm_role3(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->role = 3; }
+static void vm_vcpus0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->vcpus = 0; }
+static void vm_vcpus4(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->vcpus = 4; }
+static void vm_mem0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = 0; }
+static void vm_mem1(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = MiB_; }
+static void vm_mem3(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = 3 * MiB_; }
+static void vm_mem_odd(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = 4 * MiB_ + 1; }
+static void vm_mem_big(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = 1026 * MiB_; }
+static void vm_mem_huge(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = ~0ULL - (2 * MiB_ - 1); }
+static void vm_mem_max(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->memory_size = 1024 * MiB_; }
+static void vm_prio(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->priority = 256; }
+static void vm_prio_max(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->priority = 255; }
+static void vm_restart(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->restart = 3; }
+static void vm_flags(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->flags = 0x80000000u; }
+static void vm_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->reserved[1] = 5; }
+static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 2; }
+static void rec_type0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 0; }
+static void rec_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.reserved = 1; }
+static void rec_len0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 0; }
+static void rec_len4(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 4; }
+static void rec_len_odd(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 95; }
+static void rec_len_short(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 88; }
+static void rec_len_long(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 104; }
+static void rec_len_huge(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 0xfffffff8u; }
+
+static const struct reject_case vm_cases[] = {
+	{ "uppercase name", vm_name_upper, -HV_EINVAL,
+	  "vm #2: name has character 0x41 at position 0 (only a-z, 0-9 and '-' are allowed)" },
+	{ "empty name", vm_name_empty, -HV_EINVAL, "vm #2: name is empty" },
+	{ "unterminated name", vm_name_full, -HV_EINVAL,
+	  "vm #2: name is not NUL-terminated within its 16 bytes" },
+	{ "dot in name", vm_name_dot, -HV_EINVAL,
+	  "vm #2: name has character 0x2e at position 1 (only a-z, 0-9 and '-' are allowed)" },
+	{ "bytes after the name", vm_name_pad, -HV_EINVAL,
+	  "vm 'app': name field has nonzero bytes after its NUL" },
+	{ "duplicate name", vm_name_dup, -HV_EEXIST, "vm 'net': duplicate name (vm #1 has it too)" },
+	{ "empty image", vm_image_empty, -HV_EINVAL, "vm 'app': image name is empty" },
+	{ "unterminated image", vm_image_full, -HV_EINVAL,
+	  "vm 'app': image name is not NUL-terminated within its 32 bytes" },
+	{ "tab in image", vm_image_tab, -HV_EINVAL,
+	  "vm 'app': image name has character 0x09 at position 2 (printable ASCII without spaces only)" },
+	{ "non-ASCII image", vm_image_high, -HV_EINVAL,
+	  "vm 'app': image name has character 0xc3 at position 0 (printable ASCII without spaces only)" },
+	{ "bytes after the image", vm_image_pad, -HV_EINVAL,
+	  "vm 'app': image field has nonzero bytes after its NUL" },
+	{ "role 0", vm_role0, -HV_EINVAL, "vm 'app': unknown role 0 (1 guest, 2 iovm)" },
+	{ "role 3", vm_role3, -HV_EINVAL, "vm 'app': unknown role 3 (1 guest, 2 iovm)" },
+	{ "0 vcpus", vm_vcpus0, -HV_ENOTSUP,
+	  "vm 'app': 0 vcpus, but only 1 per VM is supported (no SMP scheduling yet)" },
+	{ "4 vcpus", vm_vcpus4, -HV_ENOTSUP,
+	  "vm 'app': 4 vcpus, but only 1 per VM is supported (no SMP scheduling yet)" },
+	{ "no memory", vm_mem0, -HV_ERANGE, "vm 'app': memory 0 bytes is less than the 2 MiB minimum" },
+	{ "1 MiB", vm_mem1, -HV_ERANGE, "vm 'app': memory 1 MiB is less than the 2 MiB minimum" },
+	{ "3 MiB", vm_mem3, -HV_EINVAL, "vm 'app': memory 3 MiB is not a multiple of 2 MiB" },
+	{ "4 MiB + 1", vm_mem_odd, -HV_EINVAL,
+	  "vm 'app': memory 0x400001 bytes is not a multiple of 2 MiB" },
+	{ "1026 MiB", vm_mem_big, -HV_ERANGE,
+	  "vm 'app': memory 1026 MiB is more than the 1 GiB per-VM maximum" },
+	{ "2^64 - 2 MiB", vm_mem_huge, -HV_ERANGE,
+	  "vm 'app': memory 17592186044414 MiB is more than the 1 GiB per-VM maximum" },
+	{ "priority 256", vm_prio, -HV_ERANGE, "vm 'app': priority 256 is out of range (0-255)" },
+	{ "restart 3", vm_restart, -HV_EINVAL,
+	  "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
+	{ "flags", vm_flags, -HV_EINVAL, "vm 'app': unknown field: flags 0x80000000 are not defined" },
+	{ "VM reserved", vm_reserved, -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
+	{ "record type 2", rec_type, -HV_ENOTSUP, "record 2: unknown type 2 (written for a newer hypervisor?)" },
+	{ "record type 0", rec_type0, -HV_ENOTSUP, "record 2: unknown type 0 (written for a newer hypervisor?)" },
+	{ "record reserved", rec_reserved, -HV_EINVAL, "record 2: unknown field: reserved bytes are not zero" },
+	{ "record length 0", rec_len0, -HV_EBADMSG,
+	  "record 2 at offset 0x80: length 0 is smaller than a record header" },
+	{ "record length 4", rec_len4, -HV_EBADMSG,
+	  "record 2 at offset 0x80: length 4 is smaller than a record header" },
+	{ "record length 95", rec_len_odd, -HV_EBADMSG,
+	  "record 2 at offset 0x80: length 95 is not a multiple of 8" },
+	{ "record length 88", rec_len_short, -HV_EBADMSG,
+	  "record 2: VM record is 88 bytes, expected 96" },
+	{ "record length 104", rec_len_long, -HV_EBADMSG,
+	  "record 2 at offset 0x80: truncated (length 104, the policy ends at 0xe0)" },
+	{ "record length 2^32 - 8", rec_len_huge, -HV_EBADMSG,
+	  "record 2 at offset 0x80: truncated (length 4294967288, the policy ends at 0xe0)" },
+};
+
+static void build_with(struct blob *b, void (*mutate)(struct blob *, struct uhv_policy_vm *))
+{
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 200,
+					   UHV_RESTART_ALWAYS);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 8 * MiB_, 10,
+					   UHV_RESTART_ON_FAILURE);
+	blob_begin(b);
+	blob_add(b, &net, sizeof(net));
+	mutate(b, &app);
+	blob_add(b, &app, sizeof(app));
+	blob_finish(b);
+}
+
+static void check_reject(const void *bytes, size_t len, int err, const char *expect, const char *what)
+{
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+
+	memset(&pol, 0x5a, sizeof(pol));
+	int got = parse(bytes, len, &pol, why);
+	if (got != err || strcmp(why, expect))
+		unit_fail(__FILE__, __LINE__, "%s: got %d \"%s\", expected %d \"%s\"",
+			  what, got, why, err, expect);
+	/* Nothing half-validated survives a rejection. */
+	static const struct policy zero;
+	CHECK(!memcmp(&pol, &zero, sizeof(pol)));
+}
+
+TEST(rejects_every_bad_vm_field_and_record_with_its_message)
+{
+	static struct blob b;
+
+	for (size_t i = 0; i < sizeof(vm_cases) / sizeof(vm_cases[0]); i++) {
+		build_with(&b, vm_cases[i].mutate);
+		check_reject(b.bytes, b.len, vm_cases[i].err, vm_cases[i].why, vm_cases[i].what);
+	}
+}
+
+TEST(boundary_values_are_accepted)
+{
+	static struct blob b;
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+
+	build_with(&b, vm_mem_max);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_EQ(pol.vms[1].memory_size, 1024 * MiB_);
+	build_with(&b, vm_prio_max);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_EQ(pol.vms[1].priority, 255);
+	/* A 15-character name uses the whole field but its NUL. */
+	struct uhv_policy_vm v = make_vm("abcdefghij-1234", "x", UHV_ROLE_GUEST, 2 * MiB_, 0, 0);
+	blob_begin(&b);
+	blob_add(&b, &v, sizeof(v));
+	blob_finish(&b);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_STR_EQ(pol.vms[0].name, "abcdefghij-1234");
+	CHECK_EQ(pol.vms[0].restart, UHV_RESTART_NEVER);
+}
+
+TEST(rejects_bad_headers_with_their_messages)
+{
+	static struct blob b;
+	char expect[POLICY_WHY_MAX];
+	struct uhv_policy_header *h = (void *)b.bytes;
+
+	two_vms(&b);
+	check_reject(b.bytes, 0, -HV_EBADMSG, "the module is 0 bytes, smaller than the 32-byte header", "empty");
+	check_reject(b.bytes, 31, -HV_EBADMSG, "the module is 31 bytes, smaller than the 32-byte header", "31 bytes");
+
+	two_vms(&b);
+	h->magic[7] = 'X';
+	blob_reseal(&b);
+	check_reject(b.bytes, b.len, -HV_EBADMSG,
+		     "bad magic: not a uhv policy (compile it with boot/mkpolicy.py)", "magic");
+
+	two_vms(&b);
+	h->revision = 0;
+	blob_reseal(&b);
+	check_reject(b.bytes, b.len, -HV_ENOTSUP,
+		     "revision 0 is not supported (this hypervisor reads revision 1)", "revision");
+
+	two_vms(&b);
+	h->total_size = UHV_POLICY_MAX_SIZE + 1;
+	check_reject(b.bytes, b.len, -HV_E2BIG, "size 65537 is more than the 65536 bytes allowed", "too big");
+
+	two_vms(&b);
+	check_reject(b.bytes, b.len - 8, -HV_EBADMSG,
+		     "the header says 224 bytes but the module is 216 bytes", "module shorter");
+	check_reject(b.bytes, b.len + 8, -HV_EBADMSG,
+		     "the header says 224 bytes but the module is 232 bytes", "module longer");
+
+	two_vms(&b);
+	uint32_t good = h->checksum;
+	b.bytes[100] ^= 0x10;	/* one flipped bit in the first VM's image name */
+	/* The hypervisor computes over the bytes with the checksum field as 0. */
+	memset(b.bytes + 16, 0, 4);
+	snprintf(expect, sizeof(expect),
+		 "checksum %#010x does not match the contents (%#010x): the file is damaged",
+		 good, ref_crc(b.bytes, b.len));
+	memcpy(b.bytes + 16, &good, 4);
+	check_reject(b.bytes, b.len, -HV_EBADMSG, expect, "checksum");
+
+	two_vms(&b);
+	h->reserved = 1ULL << 63;
+	blob_reseal(&b);
+	check_reject(b.bytes, b.len, -HV_EINVAL, "unknown field: header reserved bytes are not zero",
+		     "header reserved");
+
+	two_vms(&b);
+	h->record_count = 0;
+	blob_reseal(&b);
+	check_reject(b.bytes, b.len, -HV_EBADMSG, "192 bytes after the last of 0 records", "count 0");
+
+	two_vms(&b);
+	h->record_count = 1;
+	blob_reseal(&b);
+	check_reject(b.bytes, b.len, -HV_EBADMSG, "96 bytes after the last of 1 records", "count 1");
+
+	two_vms(&b);
+	h->record_count = 0xffffffffu;
+	blob_reseal(&b);
+	check_reject(b.bytes, b.len, -HV_EBADMSG,
+		     "record 3 at offset 0xe0: truncated (the policy ends at 0xe0)", "count 2^32-1");
+
+	blob_begin(&b);
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_EINVAL, "no VMs (at least one is needed)", "no VMs");
+}
+
+TEST(rejects_a_seventeenth_vm)
+{
+	static struct blob b;
+	char name[16];
+
+	blob_begin(&b);
+	for (int i = 0; i < UHV_POLICY_MAX_VMS + 1; i++) {
+		snprintf(name, sizeof(name), "vm-%d", i);
+		struct uhv_policy_vm v = make_vm(name, "x", UHV_ROLE_GUEST, 2 * MiB_, 0, 0);
+		blob_add(&b, &v, sizeof(v));
+	}
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_E2BIG, "more than 16 VMs", "17 VMs");
+}
+
+TEST(every_truncation_is_rejected_without_reading_past_the_end)
+{
+	static struct blob b;
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+
+	two_vms(&b);
+	for (size_t n = 0; n < b.len; n++) {
+		CHECK(parse(b.bytes, n, &pol, why) < 0);
+		CHECK(why[0] != '\0');
+	}
+}
+
+TEST(the_reason_buffer_may_be_small_or_absent)
+{
+	static struct blob b;
+	static struct policy pol;
+	char tiny[8];
+
+	build_with(&b, vm_mem3);
+	CHECK_EQ(policy_parse(b.bytes, b.len, &pol, NULL, 0), -HV_EINVAL);
+	CHECK_EQ(policy_parse(b.bytes, b.len, &pol, tiny, sizeof(tiny)), -HV_EINVAL);
+	CHECK_STR_EQ(tiny, "vm 'app");
+	two_vms(&b);
+	CHECK_EQ(policy_parse(b.bytes, b.len, &pol, NULL, 0), 0);
+}
+
+/* ---- What boot/mkpolicy.py --corrupt=KIND produces, and what the hypervisor says. */
+static const struct {
+	const char *kind;
+	int err;
+	const char *why;	/* NULL: computed in the test (checksum) */
+} corrupt_cases[] = {
+	{ "magic", -HV_EBADMSG, "bad magic: not a uhv policy (compile it with boot/mkpolicy.py)" },
+	{ "revision", -HV_ENOTSUP, "revision 2 is not supported (this hypervisor reads revision 1)" },
+	{ "checksum", -HV_EBADMSG, NULL },
+	{ "size-mismatch", -HV_EBADMSG, "the header says 232 bytes but the module is 224 bytes" },
+	{ "too-big", -HV_E2BIG, "size 65544 is more than the 65536 bytes allowed" },
+	{ "header-reserved", -HV_EINVAL, "unknown field: header reserved bytes are not zero" },
+	{ "no-vms", -HV_EINVAL, "no VMs (at least one is needed)" },
+	{ "too-many-vms", -HV_E2BIG, "more than 16 VMs" },
+	{ "truncated", -HV_EBADMSG, "record 2 at offset 0x80: truncated (length 96, the policy ends at 0xb8)" },
+	{ "record-count", -HV_EBADMSG, "record 3 at offset 0xe0: truncated (the policy ends at 0xe0)" },
+	{ "trailing", -HV_EBADMSG, "8 bytes after the last of 2 records" },
+	{ "record-type", -HV_ENOTSUP, "record 2: unknown type 7 (written for a newer hypervisor?)" },
+	{ "record-reserved", -HV_EINVAL, "record 2: unknown field: reserved bytes are not zero" },
+	{ "record-length", -HV_EBADMSG, "record 2: VM record is 104 bytes, expected 96" },
+	{ "record-misaligned", -HV_EBADMSG, "record 2 at offset 0x80: length 100 is not a multiple of 8" },
+	{ "name-empty", -HV_EINVAL, "vm #2: name is empty" },
+	{ "name-unterminated", -HV_EINVAL, "vm #2: name is not NUL-terminated within its 16 bytes" },
+	{ "name-chars", -HV_EINVAL,
+	  "vm #2: name has character 0x48 at position 0 (only a-z, 0-9 and '-' are allowed)" },
+	{ "name-padding", -HV_EINVAL, "vm 'app': name field has nonzero bytes after its NUL" },
+	{ "duplicate-name", -HV_EEXIST, "vm 'net': duplicate name (vm #1 has it too)" },
+	{ "image-empty", -HV_EINVAL, "vm 'app': image name is empty" },
+	{ "image-unterminated", -HV_EINVAL, "vm 'app': image name is not NUL-terminated within its 32 bytes" },
+	{ "image-chars", -HV_EINVAL,
+	  "vm 'app': image name has character 0x20 at position 5 (printable ASCII without spaces only)" },
+	{ "role", -HV_EINVAL, "vm 'app': unknown role 3 (1 guest, 2 iovm)" },
+	{ "vcpus", -HV_ENOTSUP, "vm 'app': 2 vcpus, but only 1 per VM is supported (no SMP scheduling yet)" },
+	{ "memory-small", -HV_ERANGE, "vm 'app': memory 1 MiB is less than the 2 MiB minimum" },
+	{ "memory-unaligned", -HV_EINVAL, "vm 'app': memory 3 MiB is not a multiple of 2 MiB" },
+	{ "memory-huge", -HV_ERANGE, "vm 'app': memory 2 GiB is more than the 1 GiB per-VM maximum" },
+	{ "priority", -HV_ERANGE, "vm 'app': priority 256 is out of range (0-255)" },
+	{ "restart", -HV_EINVAL, "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
+	{ "flags", -HV_EINVAL, "vm 'app': unknown field: flags 0x1 are not defined" },
+	{ "vm-reserved", -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
+};
+
+TEST(rejects_every_mkpolicy_corruption_with_its_message)
+{
+	char name[64], expect[POLICY_WHY_MAX];
+
+	for (size_t i = 0; i < sizeof(corrupt_cases) / sizeof(corrupt_cases[0]); i++) {
+		size_t len;
+
+		snprintf(name, sizeof(name), "corrupt-%s.bin", corrupt_cases[i].kind);
+		uint8_t *bytes = unit_read_file(policy_path(name), &len);
+		const char *want = corrupt_cases[i].why;
+		if (!want) {
+			uint32_t stored;
+			memcpy(&stored, bytes + 16, 4);
+			memset(bytes + 16, 0, 4);
+			snprintf(expect, sizeof(expect),
+				 "checksum %#010x does not match the contents (%#010x): the file is damaged",
+				 stored, ref_crc(bytes, len));
+			memcpy(bytes + 16, &stored, 4);
+			want = expect;
+		}
+		check_reject(bytes, len, corrupt_cases[i].err, want, corrupt_cases[i].kind);
+		free(bytes);
+	}
+}
+
+TEST(every_mkpolicy_corruption_kind_is_covered_here)
+{
+	DIR *d = opendir(TEST_POLICY_DIR);
+	int files = 0;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "corrupt-", 8) || n < 12 || strcmp(e->d_name + n - 4, ".bin"))
+			continue;
+		files++;
+		bool known = false;
+		for (size_t i = 0; i < sizeof(corrupt_cases) / sizeof(corrupt_cases[0]); i++)
+			if (strlen(corrupt_cases[i].kind) == n - 12 &&
+			    !strncmp(corrupt_cases[i].kind, e->d_name + 8, n - 12))
+				known = true;
+		if (!known)
+			unit_fail(__FILE__, __LINE__, "%s has no expected message here", e->d_name);
+	}
+	closedir(d);
+	CHECK_EQ(files, sizeof(corrupt_cases) / sizeof(corrupt_cases[0]));
+}
+
+/* ---- policy_check_resources() against fake boot modules. */
+static struct {
+	paddr_t pa;
+	const void *bytes;
+} fake_modules[BOOT_MAX_MODULES];
+static int fake_module_count;
+
+static const void *fake_map(paddr_t pa, size_t len)
+{
+	(void)len;
+	for (int i = 0; i < fake_module_count; i++)
+		if (fake_modules[i].pa == pa)
+			return fake_modules[i].bytes;
+	abort();
+}
+
+static void add_module(struct boot_info *bi, const char *cmdline, const void *bytes, size_t len)
+{
+	uint32_t i = bi->module_count++;
+	paddr_t pa = 0x1000000 + (paddr_t)i * 0x100000;
+
+	bi->modules[i].start = pa;
+	bi->modules[i].end = pa + len;
+	strncpy(bi->modules[i].cmdline, cmdline, sizeof(bi->modules[i].cmdline) - 1);
+	fake_modules[fake_module_count].pa = pa;
+	fake_modules[fake_module_count].bytes = bytes;
+	fake_module_count++;
+}
+
+static void parse_two_vms(struct policy *pol)
+{
+	static struct blob b;
+	char why[POLICY_WHY_MAX];
+
+	two_vms(&b);
+	CHECK_EQ(policy_parse(b.bytes, b.len, pol, why, sizeof(why)), 0);
+}
+
+static void check_resources_reject(struct policy *pol, struct boot_info *bi, uint64_t free_bytes,
+				   int err, const char *expect)
+{
+	char why[POLICY_WHY_MAX];
+	int got = policy_check_resources(pol, bi, free_bytes, fake_map, why, sizeof(why));
+
+	if (got != err || strcmp(why, expect))
+		unit_fail(__FILE__, __LINE__, "got %d \"%s\", expected %d \"%s\"", got, why, err, expect);
+	CHECK(!pol->resources_checked);
+}
+
+TEST(resources_ok_fills_in_the_images)
+{
+	static struct policy pol;
+	static struct boot_info bi;
+	char why[POLICY_WHY_MAX];
+	size_t len;
+	uint8_t *image = unit_read_file(TEST_IMAGE, &len);
+	static const char not_elf[] = "not an ELF";
+
+	fake_module_count = 0;
+	memset(&bi, 0, sizeof(bi));
+	add_module(&bi, "policy", not_elf, sizeof(not_elf));
+	add_module(&bi, "tiny.elf", image, len);
+	parse_two_vms(&pol);
+	CHECK_EQ(policy_check_resources(&pol, &bi, 12 * MiB_, fake_map, why, sizeof(why)), 0);
+	CHECK_STR_EQ(why, "");
+	CHECK(pol.resources_checked);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(pol.vms[i].image_module, 1);
+		CHECK_EQ(pol.vms[i].image_entry, 0x100000);
+		CHECK_EQ(pol.vms[i].image_end, 0x302000);	/* .bss end, tests/images/tiny.S */
+	}
+	free(image);
+}
+
+TEST(resources_rejections_name_the_vm_and_the_problem)
+{
+	static struct policy pol;
+	static struct boot_info bi;
+	size_t len;
+	uint8_t *image = unit_read_file(TEST_IMAGE, &len);
+	static const char not_elf[] = "not an ELF";
+
+	/* No module for the image. */
+	fake_module_count = 0;
+	memset(&bi, 0, sizeof(bi));
+	add_module(&bi, "tiny.elf2", image, len);
+	add_module(&bi, "tiny", image, len);
+	parse_two_vms(&pol);
+	check_resources_reject(&pol, &bi, 1024 * MiB_, -HV_ENOENT,
+			       "vm 'net': image 'tiny.elf' is not among the boot modules");
+
+	/* Two modules with the same name: which one is meant? */
+	add_module(&bi, "tiny.elf", image, len);
+	add_module(&bi, "tiny.elf", image, len);
+	check_resources_reject(&pol, &bi, 1024 * MiB_, -HV_EEXIST,
+			       "vm 'net': image 'tiny.elf' is given by more than one boot module");
+
+	/* Not an ELF file. */
+	fake_module_count = 0;
+	memset(&bi, 0, sizeof(bi));
+	add_module(&bi, "tiny.elf", not_elf, sizeof(not_elf));
+	check_resources_reject(&pol, &bi, 1024 * MiB_, -HV_EBADMSG,
+			       "vm 'net': image 'tiny.elf': 11 bytes, too small for an ELF header");
+
+	/* An image that needs more than the VM's memory: 2 MiB VM, image ends at 0x302000. */
+	fake_module_count = 0;
+	memset(&bi, 0, sizeof(bi));
+	add_module(&bi, "tiny.elf", image, len);
+	pol.vms[0].memory_size = 2 * MiB_;
+	check_resources_reject(&pol, &bi, 1024 * MiB_, -HV_ERANGE,
+			       "vm 'net': image 'tiny.elf': segment 1 (0x101000-0x301fff) "
+			       "does not fit in the VM's 2 MiB of memory");
+
+	/* More memory than is free: the VM that crosses the line is named. */
+	parse_two_vms(&pol);
+	check_resources_reject(&pol, &bi, 12 * MiB_ - 4096, -HV_ENOMEM,
+			       "vm 'app': its 8 MiB of memory bring the total to 12 MiB, "
+			       "more than the 11 MiB of free RAM");
+	check_resources_reject(&pol, &bi, 4 * MiB_ - 1, -HV_ENOMEM,
+			       "vm 'net': memory 4 MiB is more than the 3 MiB of free RAM");
+	/* Exactly enough is enough. */
+	char why[POLICY_WHY_MAX];
+	CHECK_EQ(policy_check_resources(&pol, &bi, 12 * MiB_, fake_map, why, sizeof(why)), 0);
+	free(image);
+}
