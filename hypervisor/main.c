@@ -8,6 +8,7 @@
 #include <arch/hwcheck.h>
 #include <arch/lapic.h>
 #include <arch/timer.h>
+#include <arch/vcpu_select.h>
 #include <arch/traps.h>
 #include <arch/tsc.h>
 #include <hv/acpi.h>
@@ -21,8 +22,10 @@
 #include <hv/pci.h>
 #include <hv/platform.h>
 #include <hv/policy.h>
+#include <hv/sched.h>
 #include <hv/selftest.h>
 #include <hv/symbols.h>
+#include <hv/vm.h>
 
 #define MBI_MAX_SIZE	(64 * KiB)	/* far beyond anything GRUB produces */
 
@@ -106,5 +109,13 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 		platform_exit(selftest_run(options.test, &boot_info) == 0);
 
 	pr_info("boot complete");
-	platform_exit(true);
+	if (!policy_get())
+		platform_exit(true);
+
+	/* The VMs of the policy, on whichever backend this CPU has. */
+	if (vcpu_backend_init(cpu_caps_get()) || vm_start_all(policy_get(), &boot_info)) {
+		pr_err("vm: nothing started");
+		platform_exit(false);
+	}
+	sched_run();
 }

@@ -11,6 +11,7 @@
 #include <hv/frame.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
+#include <hv/policy.h>
 #include <hv/string.h>
 #include <hv/time.h>
 #include <hv/vm.h>
@@ -160,8 +161,10 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 
 bool vm_maybe_restart(struct vm *vm)
 {
+	/* A nonzero exit code is a failure too: the guest reported one itself. */
+	bool failed = vm->state == VM_FAILED || vm->exit_code != 0;
 	bool want = vm->cfg.restart == UHV_RESTART_ALWAYS ||
-		    (vm->cfg.restart == UHV_RESTART_ON_FAILURE && vm->state == VM_FAILED);
+		    (vm->cfg.restart == UHV_RESTART_ON_FAILURE && failed);
 
 	if (!want || (vm->state != VM_STOPPED && vm->state != VM_FAILED))
 		return false;
@@ -286,4 +289,33 @@ int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, size_t len)
 uint64_t vm_time_ns(const struct vm *vm)
 {
 	return time_tsc_to_ns(time_tsc() - vm->start_tsc);
+}
+
+int vm_start_all(const struct policy *pol, const struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < pol->vm_count; i++) {
+		const struct policy_vm *p = &pol->vms[i];
+		struct vm_config cfg = {
+			.role = p->role,
+			.memory_size = p->memory_size,
+			.image = &bi->modules[p->image_module],
+			.priority = p->priority,
+			.restart = p->restart,
+		};
+		struct vm *vm;
+
+		memcpy(cfg.name, p->name, sizeof(cfg.name));
+		int err = vm_create(&cfg, &vm);
+		if (err)
+			pr_err("vm '%s': cannot be created (%d)", p->name, err);
+		else if ((err = vm_start(vm)) != 0)
+			vm_destroy(vm);
+		if (err) {
+			for (unsigned int k = 0; k < VM_MAX; k++)
+				if (vm_at(k))
+					vm_destroy(vm_at(k));
+			return err;
+		}
+	}
+	return 0;
 }

@@ -12,6 +12,9 @@ Fields:
   outcome   "success" or "failure": the emulator's exit status and the last
             serial line ("hv: exit: success|failure") must both say so
   timeout   seconds before the emulator's process group is killed
+  policy    (optional) a text policy to compile with boot/mkpolicy.py and boot as
+            module "policy"; or {"path": ..., "corrupt": KIND} for a broken one
+  images    (optional) guest names: build/guests/<name>.elf as module "<name>.elf"
 """
 
 # An exception report: the vector, where it hit, the registers, a backtrace

@@ -133,11 +133,10 @@ def parse_unit_output(binary, output, status):
 # Boot images
 
 def write_grub_cfg(path, cmdline, timeout=0, modules=()):
-    """Fill in boot/grub.cfg.in the way boot/iso.mk does."""
+    """Fill in boot/grub.cfg.in the way boot/iso.mk does; modules are (file, name) pairs."""
     with open(GRUB_CFG_TEMPLATE) as f:
         text = f.read()
-    module_lines = "".join(f"\tmodule2 /boot/{os.path.basename(m)} {os.path.basename(m)}\n"
-                           for m in modules)
+    module_lines = "".join(f"\tmodule2 /boot/{os.path.basename(f)} {name}\n" for f, name in modules)
     text = (text.replace("@TIMEOUT@", str(timeout)).replace("@CMDLINE@", cmdline)
             .replace("@MODULES@", module_lines))
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -151,8 +150,8 @@ def build_iso(workdir, hypervisor_elf, cmdline, modules=()):
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(os.path.join(stage, "boot", "grub"))
     shutil.copy(hypervisor_elf, os.path.join(stage, "boot", "hypervisor.elf"))
-    for m in modules:
-        shutil.copy(m, os.path.join(stage, "boot"))
+    for f, _ in modules:
+        shutil.copy(f, os.path.join(stage, "boot"))
     write_grub_cfg(os.path.join(stage, "boot", "grub", "grub.cfg"), cmdline, 0, modules)
     iso = os.path.join(workdir, "uhv.iso")
     proc = subprocess.run([MKISO, iso, stage], stdin=subprocess.DEVNULL,
@@ -287,6 +286,36 @@ def skip_reason(case):
     return None
 
 
+def case_modules(case, build_dir, workdir):
+    """The boot modules of a case: its policy, compiled here, and its guest images.
+
+    policy: a text policy (path from the top directory), or a dict of
+            mkpolicy options: {"path": ..., "corrupt": KIND}.
+    images: guest names; build/guests/<name>.elf becomes module "<name>.elf".
+    """
+    modules = []
+    policy = case.get("policy")
+    if policy:
+        if isinstance(policy, str):
+            policy = {"path": policy}
+        out = os.path.join(workdir, "policy.bin")
+        argv = [sys.executable, os.path.join(ROOT, "boot", "mkpolicy.py"), "-o", out]
+        if policy.get("corrupt"):
+            argv.append("--corrupt=" + policy["corrupt"])
+        argv.append(os.path.join(ROOT, policy["path"]))
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        if proc.returncode:
+            raise RuntimeError("mkpolicy failed:\n" + proc.stdout.decode(errors="replace"))
+        modules.append((out, "policy"))
+    for image in case.get("images", ()):
+        path = os.path.join(build_dir, "guests", image + ".elf")
+        if not os.path.exists(path):
+            raise RuntimeError(f"{path} does not exist: run `make` first")
+        modules.append((path, image + ".elf"))
+    return modules
+
+
 def run_case(case, build_dir):
     """Build the case's ISO, run it and check it; returns a Result."""
     name = case["name"]
@@ -300,7 +329,7 @@ def run_case(case, build_dir):
         return Result(name, "FAIL", f"{elf} does not exist: run `make` first")
     cmdline = " ".join(w for w in [f"exit={case['emulator']}", case["cmdline"]] if w)
     try:
-        iso = build_iso(workdir, elf, cmdline)
+        iso = build_iso(workdir, elf, cmdline, case_modules(case, build_dir, workdir))
     except RuntimeError as e:
         return Result(name, "FAIL", str(e))
 

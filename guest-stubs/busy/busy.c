@@ -2,7 +2,7 @@
 /*
  * busy: a CPU hog for preemption tests. It counts in a loop that never
  * yields, blocks or enables interrupts, so only the hypervisor's scheduler
- * can take the CPU away from it. It runs until stopped from outside.
+ * can take the CPU away from it. It stops itself after BUSY_REPORTS reports.
  *
  * Every BUSY_REPORT_EVERY iterations it prints
  *   TEST <vm>: progress <k>: <iterations> iterations, time <ms> ms, longest gap <us> us
@@ -11,13 +11,14 @@
  * VM was preempted (or the clock jumped). After BUSY_REPORTS_FOR_PASS
  * reports with a clock that never went backwards it prints
  *   TEST <vm>: clock-monotonic PASS
- * and keeps going; a clock going backwards prints a FAIL and stops with 1.
+ * and stops with 0; a clock going backwards prints a FAIL and stops with 1.
+ * Two busy VMs prove preemption when their progress lines interleave.
  */
 #include <runtime/runtime.h>
 
 #define BUSY_SAMPLE_EVERY	(1ULL << 16)
-#define BUSY_REPORT_EVERY	(1ULL << 24)
-#define BUSY_REPORTS_FOR_PASS	16
+#define BUSY_REPORT_EVERY	(1ULL << 20)
+#define BUSY_REPORTS_FOR_PASS	24
 
 int guest_main(const struct uhv_boot_info *boot)
 {
@@ -53,6 +54,7 @@ int guest_main(const struct uhv_boot_info *boot)
 			test_check(now > start, "VM clock did not advance in %llu iterations",
 				   (unsigned long long)i);
 			test_end();
+			test_finish();
 		}
 	}
 }

@@ -99,6 +99,23 @@ static void check_cpu_state(void)
 	test_end();
 }
 
+/*
+ * Initialized data that every run changes: a restart must bring it back,
+ * because the hypervisor reloads the image into scrubbed memory.
+ */
+static volatile uint64_t pristine_marker = 0x70726973746e65ULL;	/* "pristne" */
+
+static void check_pristine(const struct uhv_boot_info *boot)
+{
+	test_begin("pristine-image");
+	test_check(pristine_marker == 0x70726973746e65ULL,
+		   "initialized data is %#llx on start %u: memory was not reloaded",
+		   (unsigned long long)pristine_marker, boot->vm.restart_count);
+	pristine_marker = boot->vm.restart_count + 1;
+	gprintf("start %u of this VM\n", boot->vm.restart_count + 1);
+	test_end();
+}
+
 int guest_main(const struct uhv_boot_info *boot)
 {
 	gprintf("hello from %s: uhv guest runtime, hypercalls by %s\n", rt_vm_name(),
@@ -106,5 +123,6 @@ int guest_main(const struct uhv_boot_info *boot)
 	check_boot_info(boot);
 	check_vm_info(boot);
 	check_cpu_state();
+	check_pristine(boot);
 	test_finish();
 }

@@ -62,6 +62,13 @@ bool vm_maybe_restart(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 struct vm *vm_at(unsigned int index);	/* NULL for an empty slot */
+
+struct policy;
+/*
+ * Create and start every VM of a validated policy, in policy order. Returns
+ * 0, or the first error (already logged; VMs created so far are destroyed).
+ */
+int vm_start_all(const struct policy *pol, const struct boot_info *bi);
 void vm_print_summary(const struct vm *vm);
 
 /*
