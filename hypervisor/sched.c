@@ -6,6 +6,8 @@
 #include <hv/time.h>
 #include <hv/vm.h>
 
+static uint64_t idle_halts;	/* times the CPU halted with nothing to run */
+
 /* Print every VM's summary and end the run; success iff all stopped cleanly. */
 static __noreturn void sched_finish(void)
 {
@@ -22,6 +24,7 @@ static __noreturn void sched_finish(void)
 		success &= vm->state == VM_STOPPED && vm->exit_code == 0;
 		n++;
 	}
+	pr_info("sched: idle: halted %llu times", (unsigned long long)idle_halts);
 	pr_info("sched: %u VM(s): %s", n, success ? "all stopped cleanly" : "some failed or stopped with errors");
 	platform_exit(success);
 }
@@ -67,6 +70,7 @@ __noreturn void sched_run(void)
 				pr_warn("sched: every VM is blocked and none has a timer armed");
 				warned_stuck = true;
 			}
+			idle_halts++;
 			irq_enable_and_halt();
 			irq_disable();
 			continue;

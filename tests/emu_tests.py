@@ -127,3 +127,117 @@ CASES = [
          expect=[r"E hv: selftest: no test named 'no-such-test'"],
          forbid=[r"PANIC", r"boot complete"], outcome="failure", timeout=30),
 ]
+
+
+# ---------------------------------------------------------------------------
+# VMs: the same suite on both CPU backends. QEMU runs the SVM backend, Bochs
+# the VMX one; every case below is generated for each.
+
+BACKENDS = {"qemu": dict(timeout=90, gpa="NPT"), "bochs": dict(timeout=240, gpa="EPT")}
+
+
+def vm_lines(vm, passed):
+    """A guest's own test report, then its clean stop."""
+    return [rf"I {vm}: TEST {vm}: done, {passed} passed, 0 failed",
+            rf"I hv: vm '{vm}': stopped itself with exit code 0"]
+
+
+def vm_case(emulator, name, policy, images, expect, outcome="success", forbid=(), **kw):
+    return dict(name=f"{emulator}-vm-{name}", emulator=emulator, cmdline="",
+                policy=f"tests/policies/vm-{name}.policy", images=images,
+                expect=expect, forbid=[r"PANIC", *forbid], outcome=outcome,
+                timeout=kw.get("timeout", BACKENDS[emulator]["timeout"]))
+
+
+# Containment: each misbehaviour, the log line that must name it.
+FAULTS = {
+    "hvmem": [rf"contained: {{gpa}} read at guest-physical 0xfee00000 \(not its memory\)",
+              rf"contained: {{gpa}} read at guest-physical 0xfed90000 \(not its memory\)",
+              rf"contained: {{gpa}} read at guest-physical 0x100000000 \(not its memory\)"],
+    "othervm": [rf"contained: {{gpa}} write at guest-physical 0x400000 \(not its memory\)",
+                rf"contained: {{gpa}} write at guest-physical 0x401000 \(not its memory\)"],
+    "unmapped": [r"stopped itself with exit code 142"],
+    "ioport": [r"contained: port I/O denied: OUT to port 0x3f8 \(1 byte\)",
+               r"contained: port I/O denied: OUT to port 0xcf8 \(4 bytes\)",
+               r"contained: port I/O denied: IN from port 0xcfc \(4 bytes\)",
+               r"contained: port I/O denied: OUT to port 0xcf9 \(1 byte\)"],
+    "msr": [r"contained: MSR access denied: WRMSR 0x1b value 0xfee00900",
+            r"contained: MSR access denied: WRMSR 0xc0000080",
+            r"contained: MSR access denied: WRMSR 0xc0000082"],
+    "triple": [r"contained: triple fault"],
+}
+
+
+def vm_cases(emulator):
+    gpa = BACKENDS[emulator]["gpa"]
+    cases = [
+        vm_case(emulator, "hello", "vm-hello", ["hello"],
+                [r"I hv: vcpu: (VMX|SVM) backend",
+                 r"I hv: vm 'hello': started \(id 1, guest, 4 MiB",
+                 r"I hello: TEST hello: boot-info PASS",
+                 r"I hello: TEST hello: vm-info-matches-boot-info PASS",
+                 *vm_lines("hello", 4),
+                 r"I hv: vm 'hello': stopped, exit code 0, \d+ exits",
+                 r"I hv: vm 'hello': exits: .*",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"]),
+        # Preemption: neither busy VM ever yields, so their progress interleaves
+        # only if the scheduler takes the CPU away.
+        vm_case(emulator, "preempt", "vm-preempt", ["busy"],
+                [r"I busy-a: TEST busy-a: progress 1:", r"I busy-b: TEST busy-b: progress 1:",
+                 r"I busy-a: TEST busy-a: progress 3:", r"I busy-b: TEST busy-b: progress 3:",
+                 r"I busy-a: TEST busy-a: progress 6:", r"I busy-b: TEST busy-b: progress 6:",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"]),
+        # A blocked guest wakes on its virtual timer; meanwhile the CPU halts.
+        vm_case(emulator, "sleeper", "vm-sleeper", ["sleeper"],
+                [*vm_lines("sleeper", r"\d+"),
+                 r"I hv: sched: idle: halted [1-9]\d* times",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"]),
+        # Hostile hypercalls get errors and change nothing; the bystander finishes.
+        vm_case(emulator, "hostile", "vm-hostile", ["hostile", "busy"],
+                [*vm_lines("hostile", r"\d+"),
+                 r"I bystander: TEST bystander: clock-monotonic PASS",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"]),
+        # Restart from the pristine image (hello checks its initialized data).
+        vm_case(emulator, "restart", "vm-restart", ["hello"],
+                [r"I hello: TEST hello: pristine-image PASS",
+                 r"I hv: vm 'hello': restarting \(restart 1\)",
+                 r"I hello: TEST hello: pristine-image PASS",
+                 r"I hv: vm 'hello': restarting \(restart 8\)",
+                 r"I hello: TEST hello: pristine-image PASS",
+                 r"E hv: vm 'hello': not restarted: 8 restarts already",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"]),
+    ]
+    # Isolation: every misbehaviour is contained and named; the VM is restarted
+    # for the next attempt; the bystander finishes its work untouched.
+    for mode, lines in FAULTS.items():
+        vm = f"fault-{mode}"
+        cases.append(vm_case(
+            emulator, f"fault-{mode}", f"vm-fault-{mode}", ["faulter", "busy"],
+            [*(rf"hv: vm '{vm}': " + line.format(gpa=gpa) for line in lines),
+             rf"I {vm}: TEST {vm}: {mode} PASS",
+             r"I bystander: TEST bystander: clock-monotonic PASS",
+             r"I hv: sched: 2 VM\(s\): all stopped cleanly"]))
+    return cases
+
+
+# A policy that fails validation starts nothing (no CPU backend involved).
+POLICY_CASES = [
+    dict(name="qemu-policy-missing-image", emulator="qemu", cmdline="",
+         policy="tests/policies/vm-hello.policy", images=[],
+         expect=[r"E hv: policy: refused: vm 'hello': image 'hello.elf' is not among the boot modules",
+                 r"E hv: policy: nothing started"],
+         forbid=[r"PANIC", r"vm 'hello': started"], outcome="failure", timeout=30),
+    dict(name="qemu-policy-bad-checksum", emulator="qemu", cmdline="",
+         policy={"path": "tests/policies/vm-hello.policy", "corrupt": "checksum"}, images=["hello"],
+         expect=[r"E hv: policy: refused: .*checksum",
+                 r"E hv: policy: nothing started"],
+         forbid=[r"PANIC", r"vm 'hello': started"], outcome="failure", timeout=30),
+    dict(name="qemu-policy-good", emulator="qemu", cmdline="",
+         policy="tests/policies/vm-hostile.policy", images=["hostile", "busy"],
+         expect=[r"I hv: policy: 2 VM\(s\), 8 MiB of memory in all",
+                 r"I hv: policy: +1 hostile +guest +4 MiB hostile.elf",
+                 r"I hv: policy: +2 bystander +guest +4 MiB busy.elf"],
+         forbid=[r"PANIC"], outcome="success", timeout=90),
+]
+
+CASES += POLICY_CASES + vm_cases("qemu") + vm_cases("bochs")

@@ -57,8 +57,8 @@ EXIT_STATUS = {
 
 FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
-CASE_FIELDS = {  # args and forbid may be left out (empty)
-   "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout"}
+CASE_FIELDS = {  # args, forbid, policy and images may be left out (empty)
+   "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images"}
 TAIL_LINES = 20
 
 # Process groups of running emulators, killed if the harness itself is stopped;
@@ -365,6 +365,8 @@ def validate_cases(cases):
         name = case.get("name", "?")
         case.setdefault("args", [])
         case.setdefault("forbid", [])
+        case.setdefault("policy", None)
+        case.setdefault("images", [])
         missing, extra = CASE_FIELDS - case.keys(), case.keys() - CASE_FIELDS
         if missing or extra:
             sys.exit(f"emu_tests.py: case {name}: missing {sorted(missing)}, unknown {sorted(extra)}")
