@@ -715,7 +715,7 @@ static void svm_prepare_tlb(struct vcpu *v, struct svm_vcpu *sv)
 /*
  * Where the guest resumes after the intercepted instruction: NRIP if the
  * CPU saves it, EXITINFO2 for IOIO (APM 15.10.2), else decoded from the
- * instruction bytes. 0 and a contained failure if it cannot be known.
+ * instruction bytes. False, and the VM stopped, if it cannot be known.
  */
 static bool svm_next_rip(struct vcpu *v, struct vmcb *vmcb, const struct svm_exit *e, uint64_t *next)
 {
@@ -767,6 +767,7 @@ static void svm_vcpu_run(struct vcpu *v)
 		uint64_t code = vmcb->control.exitcode;
 		unsigned int slot = svm_exit_slot(code);
 		const struct svm_exit *e = &svm_exits[slot];
+		bool skips_insn = (e->insn || e->next_rip_in_exitinfo2) && e->handle;
 		uint64_t next = 0;
 
 		v->exits++;
@@ -778,7 +779,7 @@ static void svm_vcpu_run(struct vcpu *v)
 		svm_requeue_event(vmcb);
 
 		/* The length first: a handler's effect must not happen if RIP cannot then move past it. */
-		if ((e->insn || e->next_rip_in_exitinfo2) && e->handle && !svm_next_rip(v, vmcb, e, &next))
+		if (skips_insn && !svm_next_rip(v, vmcb, e, &next))
 			return;
 
 		enum exit_action act = e->handle ? e->handle(v, vmcb) : vmexit_unhandled(v, e->name, code);
@@ -786,7 +787,7 @@ static void svm_vcpu_run(struct vcpu *v)
 		/* A stopped VM's VMCB is gone (vcpu_destroy). */
 		if (act == EXIT_STOP || v->state == VCPU_STOPPED)
 			return;
-		if ((act == EXIT_ADVANCE || act == EXIT_RESCHEDULE) && next) {
+		if ((act == EXIT_ADVANCE || act == EXIT_RESCHEDULE) && skips_insn) {
 			v->regs.rip = next;
 			vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 		}
