@@ -242,6 +242,9 @@ static void *guest_page(struct vm *vm, uint64_t gpa, bool write)
 	paddr_t hpa;
 	unsigned int attrs;
 
+	/* The 4-level walk indexes bits 47:0 only: a larger address would alias a low one. */
+	if (gpa >= pt_level_size(PT_LEVELS) * PT_ENTRIES)
+		return NULL;
 	if (pt_lookup(&vm->gpt, gpa, &hpa, &attrs, NULL))
 		return NULL;
 	if ((write && !(attrs & PT_WRITE)) || (attrs & PT_UNCACHED))
@@ -253,10 +256,16 @@ static int guest_range_ok(struct vm *vm, uint64_t gpa, size_t len, bool write)
 {
 	if (range_wraps(gpa, len))
 		return -HV_EFAULT;
-	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE); len && p < gpa + len; p += PAGE_SIZE)
+	if (!len)
+		return 0;
+	/* By the last page rather than gpa + len, which is 0 for a buffer ending at 2^64. */
+	uint64_t last = ALIGN_DOWN(gpa + len - 1, PAGE_SIZE);
+	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE);; p += PAGE_SIZE) {
 		if (!guest_page(vm, p, write))
 			return -HV_EFAULT;
-	return 0;
+		if (p == last)
+			return 0;
+	}
 }
 
 int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, size_t len)

@@ -98,6 +98,13 @@ enum exit_action vmexit_hlt(struct vcpu *v)
 	return EXIT_RESCHEDULE;
 }
 
+enum exit_action vmexit_xsetbv(struct vcpu *v, uint32_t xcr, uint64_t value)
+{
+	vm_fail(v->vm, "XSETBV denied: XCR%u = %#llx at RIP %#llx (extended FPU state is not virtualized)",
+		xcr, (unsigned long long)value, (unsigned long long)v->regs.rip);
+	return EXIT_STOP;
+}
+
 enum exit_action vmexit_triple_fault(struct vcpu *v)
 {
 	vm_fail(v->vm, "triple fault (shutdown) at RIP %#llx", (unsigned long long)v->regs.rip);

@@ -5,6 +5,7 @@
  */
 #include <abi/errno.h>
 #include <arch/hwcheck.h>
+#include <arch/svm.h>
 #include <arch/vcpu_select.h>
 #include <hv/acpi.h>
 #include <hv/console.h>
@@ -13,6 +14,7 @@
 
 /* Every backend built into the hypervisor, named as hwcheck names them. */
 static const struct vcpu_backend *const backends[] = {
+	&svm_backend,
 	NULL,	/* the list ends with NULL */
 };
 

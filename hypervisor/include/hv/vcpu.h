@@ -100,6 +100,11 @@ enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write);
 enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access);
 /* HLT: block until a virtual interrupt is pending. */
 enum exit_action vmexit_hlt(struct vcpu *v);
+/*
+ * XSETBV: XCR0 is per CPU and neither VMRUN nor a VM exit switches it, nor
+ * is any VM's extended FPU state saved: denied, a contained failure.
+ */
+enum exit_action vmexit_xsetbv(struct vcpu *v, uint32_t xcr, uint64_t value);
 /* The guest triple-faulted (shutdown). */
 enum exit_action vmexit_triple_fault(struct vcpu *v);
 /* An exit the backend does not handle: a contained failure of the VM. */
