@@ -313,6 +313,18 @@ def run_case(case, build_dir):
     # In workdir: Bochs' null network backend writes eth_null-* files to the cwd.
     status, seconds = run_in_group(argv, env, workdir, case["timeout"],
                                    os.path.join(workdir, "emulator.log"))
+    if status is not None and status < 0 and not stopping:
+        # The emulator itself died from a signal we did not send (Bochs has been
+        # seen to crash under load): that says nothing about the hypervisor, so
+        # run the case once more and say so. A second crash is a failure.
+        crashed = os.path.join(workdir, "emulator-crash.log")
+        shutil.copy(os.path.join(workdir, "emulator.log"), crashed)
+        print(f"note: {name}: {case['emulator']} died from signal {-status}; running it again "
+              f"(its output: {os.path.relpath(crashed, ROOT)})", flush=True)
+        if os.path.exists(serial_log):
+            os.remove(serial_log)
+        status, seconds = run_in_group(argv, env, workdir, case["timeout"],
+                                       os.path.join(workdir, "emulator.log"))
     raw = b""
     if os.path.exists(serial_log):
         with open(serial_log, "rb") as f:
