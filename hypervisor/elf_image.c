@@ -12,28 +12,6 @@
 #include <hv/format.h>
 #include <hv/string.h>
 
-static int reject(char *why, size_t why_size, int err, const char *fmt, ...) __printf(4, 5);
-static int reject(char *why, size_t why_size, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_size) {
-		va_start(ap, fmt);
-		vformat(why, why_size, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-/* "16 MiB" for whole mebibytes (all VM memory sizes), else bytes in hex. */
-static void describe_size(char *buf, size_t len, uint64_t bytes)
-{
-	if (bytes && bytes % MiB == 0)
-		format(buf, len, "%llu MiB", (unsigned long long)(bytes / MiB));
-	else
-		format(buf, len, "%#llx bytes", (unsigned long long)bytes);
-}
-
 static void read_phdr(const uint8_t *image, const Elf64_Ehdr *eh, unsigned i, Elf64_Phdr *ph)
 {
 	memcpy(ph, image + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
@@ -49,39 +27,39 @@ static int check_header(const uint8_t *image, size_t size, Elf64_Ehdr *eh,
 			char *why, size_t why_size)
 {
 	if (size < sizeof(*eh))
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "%zu bytes, too small for an ELF header", size);
 	memcpy(eh, image, sizeof(*eh));
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return reject(why, why_size, -HV_EBADMSG, "not an ELF file (bad magic)");
+		return format_reject(why, why_size, -HV_EBADMSG, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return reject(why, why_size, -HV_ENOTSUP, "not a 64-bit ELF file (class %u)",
+		return format_reject(why, why_size, -HV_ENOTSUP, "not a 64-bit ELF file (class %u)",
 			      eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return reject(why, why_size, -HV_ENOTSUP, "not a little-endian ELF file (data encoding %u)",
+		return format_reject(why, why_size, -HV_ENOTSUP, "not a little-endian ELF file (data encoding %u)",
 			      eh->e_ident[EI_DATA]);
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
-		return reject(why, why_size, -HV_EBADMSG, "unknown ELF version %u",
+		return format_reject(why, why_size, -HV_EBADMSG, "unknown ELF version %u",
 			      eh->e_ident[EI_VERSION] != EV_CURRENT ? eh->e_ident[EI_VERSION] :
 			      (unsigned)eh->e_version);
 	if (eh->e_machine != EM_X86_64)
-		return reject(why, why_size, -HV_ENOTSUP, "not an x86-64 program (machine %u)",
+		return format_reject(why, why_size, -HV_ENOTSUP, "not an x86-64 program (machine %u)",
 			      eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return reject(why, why_size, -HV_ENOTSUP,
+		return format_reject(why, why_size, -HV_ENOTSUP,
 			      "ELF type %u is not ET_EXEC: a VM image must be a statically linked executable",
 			      eh->e_type);
 	if (eh->e_phnum == 0)
-		return reject(why, why_size, -HV_EBADMSG, "no program headers");
+		return format_reject(why, why_size, -HV_EBADMSG, "no program headers");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return reject(why, why_size, -HV_EBADMSG, "program header size %u, expected %zu",
+		return format_reject(why, why_size, -HV_EBADMSG, "program header size %u, expected %zu",
 			      eh->e_phentsize, sizeof(Elf64_Phdr));
 	if (eh->e_phnum > ELF_IMAGE_MAX_PHDRS)
-		return reject(why, why_size, -HV_ENOTSUP, "%u program headers, more than the %u supported",
+		return format_reject(why, why_size, -HV_ENOTSUP, "%u program headers, more than the %u supported",
 			      eh->e_phnum, ELF_IMAGE_MAX_PHDRS);
 	uint64_t table = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
 	if (eh->e_phoff > size || table > size - eh->e_phoff)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "program headers at offset %#llx run past the end of the file (%zu bytes)",
 			      (unsigned long long)eh->e_phoff, size);
 	return 0;
@@ -93,31 +71,31 @@ static int check_segment(unsigned i, const Elf64_Phdr *ph, size_t size, uint64_t
 	char mem[32];
 
 	if (ph->p_filesz > ph->p_memsz)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "segment %u: file size %#llx is larger than its memory size %#llx", i,
 			      (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "segment %u: file bytes %#llx+%#llx run past the end of the file (%zu bytes)", i,
 			      (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, size);
 	if (!is_loaded(ph))
 		return 0;
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "segment %u: address %#llx + size %#llx wraps around", i,
 			      (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
 	if (ph->p_vaddr != ph->p_paddr)
-		return reject(why, why_size, -HV_ENOTSUP,
+		return format_reject(why, why_size, -HV_ENOTSUP,
 			      "segment %u: virtual address %#llx differs from physical address %#llx "
 			      "(a VM starts identity-mapped)", i,
 			      (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_paddr);
 	if (ph->p_paddr < UHV_IMAGE_MIN)
-		return reject(why, why_size, -HV_ERANGE,
+		return format_reject(why, why_size, -HV_ERANGE,
 			      "segment %u: address %#llx is below %#x, in the VM's boot area", i,
 			      (unsigned long long)ph->p_paddr, UHV_IMAGE_MIN);
 	if (ph->p_paddr + ph->p_memsz > mem_size) {
-		describe_size(mem, sizeof(mem), mem_size);
-		return reject(why, why_size, -HV_ERANGE,
+		format_size(mem, sizeof(mem), mem_size);
+		return format_reject(why, why_size, -HV_ERANGE,
 			      "segment %u (%#llx-%#llx) does not fit in the VM's %s of memory", i,
 			      (unsigned long long)ph->p_paddr,
 			      (unsigned long long)(ph->p_paddr + ph->p_memsz - 1), mem);
@@ -154,7 +132,7 @@ int elf_image_check(const void *image, size_t size, uint64_t mem_size,
 			read_phdr(bytes, &eh, j, &other);
 			if (is_loaded(&other) &&
 			    ranges_overlap(ph.p_paddr, ph.p_memsz, other.p_paddr, other.p_memsz))
-				return reject(why, why_size, -HV_EBADMSG,
+				return format_reject(why, why_size, -HV_EBADMSG,
 					      "segments %u and %u overlap", j, i);
 		}
 		found.load_segments++;
@@ -164,9 +142,9 @@ int elf_image_check(const void *image, size_t size, uint64_t mem_size,
 			entry_ok = true;
 	}
 	if (!found.load_segments)
-		return reject(why, why_size, -HV_EBADMSG, "no loadable (PT_LOAD) segment");
+		return format_reject(why, why_size, -HV_EBADMSG, "no loadable (PT_LOAD) segment");
 	if (!entry_ok)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "entry point %#llx is not inside an executable segment",
 			      (unsigned long long)eh.e_entry);
 	found.entry = eh.e_entry;

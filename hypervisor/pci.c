@@ -312,18 +312,6 @@ static void pci_read_caps(struct pci_device *d, bool extended)
 	d->ext_cap_count = (uint8_t)n;
 }
 
-static void format_size(char *buf, size_t len, uint64_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned int u = 0;
-
-	while (u + 1 < ARRAY_SIZE(units) && size >= 1024 && !(size % 1024)) {
-		size /= 1024;
-		u++;
-	}
-	format(buf, len, "%llu %s", (unsigned long long)size, units[u]);
-}
-
 static void pci_print(const struct pci_device *d)
 {
 	static const char *const bar_types[] = {

@@ -13,31 +13,6 @@
 #include <hv/policy.h>
 #include <hv/string.h>
 
-static int reject(char *why, size_t why_size, int err, const char *fmt, ...) __printf(4, 5);
-static int reject(char *why, size_t why_size, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_size) {
-		va_start(ap, fmt);
-		vformat(why, why_size, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-/* "2 GiB", "16 MiB", or exact bytes in hex when not whole mebibytes. */
-static const char *describe_size(char *buf, size_t len, uint64_t bytes)
-{
-	if (bytes && bytes % GiB == 0)
-		format(buf, len, "%llu GiB", (unsigned long long)(bytes / GiB));
-	else if (bytes && bytes % MiB == 0)
-		format(buf, len, "%llu MiB", (unsigned long long)(bytes / MiB));
-	else
-		format(buf, len, "%#llx bytes", (unsigned long long)bytes);
-	return buf;
-}
-
 const char *policy_role_name(enum uhv_vm_role role)
 {
 	switch (role) {
@@ -95,19 +70,19 @@ static int parse_name(const struct uhv_policy_vm *v, uint32_t index, char *why, 
 	size_t n = strnlen(v->name, sizeof(v->name));
 
 	if (n == 0)
-		return reject(why, why_size, -HV_EINVAL, "vm #%u: name is empty", index);
+		return format_reject(why, why_size, -HV_EINVAL, "vm #%u: name is empty", index);
 	if (n == sizeof(v->name))
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm #%u: name is not NUL-terminated within its %zu bytes",
 			      index, sizeof(v->name));
 	for (size_t i = 0; i < n; i++)
 		if (!is_name_char(v->name[i]))
-			return reject(why, why_size, -HV_EINVAL,
+			return format_reject(why, why_size, -HV_EINVAL,
 				      "vm #%u: name has character 0x%02x at position %zu "
 				      "(only a-z, 0-9 and '-' are allowed)",
 				      index, (unsigned char)v->name[i], i);
 	if (!all_zero(v->name + n, sizeof(v->name) - n))
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': name field has nonzero bytes after its NUL", v->name);
 	return 0;
 }
@@ -117,19 +92,19 @@ static int parse_image(const struct uhv_policy_vm *v, char *why, size_t why_size
 	size_t n = strnlen(v->image, sizeof(v->image));
 
 	if (n == 0)
-		return reject(why, why_size, -HV_EINVAL, "vm '%s': image name is empty", v->name);
+		return format_reject(why, why_size, -HV_EINVAL, "vm '%s': image name is empty", v->name);
 	if (n == sizeof(v->image))
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': image name is not NUL-terminated within its %zu bytes",
 			      v->name, sizeof(v->image));
 	for (size_t i = 0; i < n; i++)
 		if (!is_image_char(v->image[i]))
-			return reject(why, why_size, -HV_EINVAL,
+			return format_reject(why, why_size, -HV_EINVAL,
 				      "vm '%s': image name has character 0x%02x at position %zu "
 				      "(printable ASCII without spaces only)",
 				      v->name, (unsigned char)v->image[i], i);
 	if (!all_zero(v->image + n, sizeof(v->image) - n))
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': image field has nonzero bytes after its NUL", v->name);
 	return 0;
 }
@@ -147,42 +122,42 @@ static int parse_vm(const uint8_t *rec, struct policy *pol, char *why, size_t wh
 		return err;
 	for (uint32_t i = 0; i < pol->vm_count; i++)
 		if (!strcmp(pol->vms[i].name, v.name))
-			return reject(why, why_size, -HV_EEXIST,
+			return format_reject(why, why_size, -HV_EEXIST,
 				      "vm '%s': duplicate name (vm #%u has it too)", v.name, i + 1);
 	err = parse_image(&v, why, why_size);
 	if (err)
 		return err;
 	if (v.role != UHV_ROLE_GUEST && v.role != UHV_ROLE_IOVM)
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': unknown role %u (1 guest, 2 iovm)", v.name, v.role);
 	/* One vCPU per VM until the scheduler handles SMP guests. */
 	if (v.vcpus != 1)
-		return reject(why, why_size, -HV_ENOTSUP,
+		return format_reject(why, why_size, -HV_ENOTSUP,
 			      "vm '%s': %u vcpus, but only 1 per VM is supported (no SMP scheduling yet)",
 			      v.name, v.vcpus);
 	if (v.memory_size < UHV_POLICY_MEMORY_UNIT)
-		return reject(why, why_size, -HV_ERANGE, "vm '%s': memory %s is less than the 2 MiB minimum",
-			      v.name, describe_size(size, sizeof(size), v.memory_size));
+		return format_reject(why, why_size, -HV_ERANGE, "vm '%s': memory %s is less than the 2 MiB minimum",
+			      v.name, format_size(size, sizeof(size), v.memory_size));
 	if (v.memory_size % UHV_POLICY_MEMORY_UNIT)
-		return reject(why, why_size, -HV_EINVAL, "vm '%s': memory %s is not a multiple of 2 MiB",
-			      v.name, describe_size(size, sizeof(size), v.memory_size));
+		return format_reject(why, why_size, -HV_EINVAL, "vm '%s': memory %s is not a multiple of 2 MiB",
+			      v.name, format_size(size, sizeof(size), v.memory_size));
 	if (v.memory_size > UHV_POLICY_MEMORY_MAX)
-		return reject(why, why_size, -HV_ERANGE,
+		return format_reject(why, why_size, -HV_ERANGE,
 			      "vm '%s': memory %s is more than the 1 GiB per-VM maximum",
-			      v.name, describe_size(size, sizeof(size), v.memory_size));
+			      v.name, format_size(size, sizeof(size), v.memory_size));
 	if (v.priority > UHV_POLICY_PRIORITY_MAX)
-		return reject(why, why_size, -HV_ERANGE, "vm '%s': priority %u is out of range (0-%u)",
+		return format_reject(why, why_size, -HV_ERANGE, "vm '%s': priority %u is out of range (0-%u)",
 			      v.name, v.priority, UHV_POLICY_PRIORITY_MAX);
 	if (v.restart != UHV_RESTART_NEVER && v.restart != UHV_RESTART_ON_FAILURE &&
 	    v.restart != UHV_RESTART_ALWAYS)
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': unknown restart policy %u (0 never, 1 on-failure, 2 always)",
 			      v.name, v.restart);
 	if (v.flags)
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': unknown field: flags %#x are not defined", v.name, v.flags);
 	if (!all_zero(v.reserved, sizeof(v.reserved)))
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "vm '%s': unknown field: reserved bytes are not zero", v.name);
 
 	struct policy_vm *vm = &pol->vms[pol->vm_count++];
@@ -211,45 +186,45 @@ static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hd
 		int err;
 
 		if (total - off < sizeof(rec))
-			return reject(why, why_size, -HV_EBADMSG,
+			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u at offset %#zx: truncated (the policy ends at %#zx)",
 				      r, off, total);
 		memcpy(&rec, blob + off, sizeof(rec));
 		if (rec.length < sizeof(rec))
-			return reject(why, why_size, -HV_EBADMSG,
+			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u at offset %#zx: length %u is smaller than a record header",
 				      r, off, rec.length);
 		if (rec.length % 8)
-			return reject(why, why_size, -HV_EBADMSG,
+			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u at offset %#zx: length %u is not a multiple of 8",
 				      r, off, rec.length);
 		if (rec.length > total - off)
-			return reject(why, why_size, -HV_EBADMSG,
+			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u at offset %#zx: truncated (length %u, the policy ends at %#zx)",
 				      r, off, rec.length, total);
 		if (rec.type != UHV_POLICY_RECORD_VM)
-			return reject(why, why_size, -HV_ENOTSUP,
+			return format_reject(why, why_size, -HV_ENOTSUP,
 				      "record %u: unknown type %u (written for a newer hypervisor?)",
 				      r, rec.type);
 		if (rec.reserved)
-			return reject(why, why_size, -HV_EINVAL,
+			return format_reject(why, why_size, -HV_EINVAL,
 				      "record %u: unknown field: reserved bytes are not zero", r);
 		if (rec.length != sizeof(struct uhv_policy_vm))
-			return reject(why, why_size, -HV_EBADMSG,
+			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u: VM record is %u bytes, expected %zu",
 				      r, rec.length, sizeof(struct uhv_policy_vm));
 		if (pol->vm_count == UHV_POLICY_MAX_VMS)
-			return reject(why, why_size, -HV_E2BIG, "more than %u VMs", UHV_POLICY_MAX_VMS);
+			return format_reject(why, why_size, -HV_E2BIG, "more than %u VMs", UHV_POLICY_MAX_VMS);
 		err = parse_vm(blob + off, pol, why, why_size);
 		if (err)
 			return err;
 		off += rec.length;
 	}
 	if (off != total)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "%zu bytes after the last of %u records", total - off, hdr->record_count);
 	if (!pol->vm_count)
-		return reject(why, why_size, -HV_EINVAL, "no VMs (at least one is needed)");
+		return format_reject(why, why_size, -HV_EINVAL, "no VMs (at least one is needed)");
 	return 0;
 }
 
@@ -258,31 +233,31 @@ static int parse(const uint8_t *blob, size_t size, struct policy *out, char *why
 	struct uhv_policy_header hdr;
 
 	if (size < sizeof(hdr))
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "the module is %zu bytes, smaller than the %zu-byte header",
 			      size, sizeof(hdr));
 	memcpy(&hdr, blob, sizeof(hdr));
 	if (memcmp(hdr.magic, UHV_POLICY_MAGIC, sizeof(hdr.magic)))
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "bad magic: not a uhv policy (compile it with boot/mkpolicy.py)");
 	if (hdr.revision != UHV_POLICY_REVISION)
-		return reject(why, why_size, -HV_ENOTSUP,
+		return format_reject(why, why_size, -HV_ENOTSUP,
 			      "revision %u is not supported (this hypervisor reads revision %u)",
 			      hdr.revision, UHV_POLICY_REVISION);
 	if (hdr.total_size > UHV_POLICY_MAX_SIZE)
-		return reject(why, why_size, -HV_E2BIG, "size %u is more than the %u bytes allowed",
+		return format_reject(why, why_size, -HV_E2BIG, "size %u is more than the %u bytes allowed",
 			      hdr.total_size, UHV_POLICY_MAX_SIZE);
 	if (hdr.total_size != size)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "the header says %u bytes but the module is %zu bytes",
 			      hdr.total_size, size);
 	uint32_t crc = policy_checksum(blob, size);
 	if (hdr.checksum != crc)
-		return reject(why, why_size, -HV_EBADMSG,
+		return format_reject(why, why_size, -HV_EBADMSG,
 			      "checksum %#010x does not match the contents (%#010x): the file is damaged",
 			      hdr.checksum, crc);
 	if (hdr.reserved)
-		return reject(why, why_size, -HV_EINVAL,
+		return format_reject(why, why_size, -HV_EINVAL,
 			      "unknown field: header reserved bytes are not zero");
 	return parse_records(blob, &hdr, out, why, why_size);
 }
@@ -334,37 +309,37 @@ int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint6
 
 		err = find_module(bi, vm->image, &m);
 		if (err == -HV_ENOENT)
-			return reject(why, why_size, err,
+			return format_reject(why, why_size, err,
 				      "vm '%s': image '%s' is not among the boot modules", vm->name, vm->image);
 		if (err)
-			return reject(why, why_size, err,
+			return format_reject(why, why_size, err,
 				      "vm '%s': image '%s' is given by more than one boot module",
 				      vm->name, vm->image);
 
 		const struct boot_module *mod = &bi->modules[m];
 		if (mod->end < mod->start)
-			return reject(why, why_size, -HV_EINVAL,
+			return format_reject(why, why_size, -HV_EINVAL,
 				      "vm '%s': image '%s': boot module ends before it starts",
 				      vm->name, vm->image);
 		size_t len = (size_t)(mod->end - mod->start);
 		err = elf_image_check(map(mod->start, len), len, vm->memory_size, &info,
 				      reason, sizeof(reason));
 		if (err)
-			return reject(why, why_size, err, "vm '%s': image '%s': %s",
+			return format_reject(why, why_size, err, "vm '%s': image '%s': %s",
 				      vm->name, vm->image, reason);
 
 		total += vm->memory_size;
 		if (total > free_bytes && total == vm->memory_size)
-			return reject(why, why_size, -HV_ENOMEM,
+			return format_reject(why, why_size, -HV_ENOMEM,
 				      "vm '%s': memory %s is more than the %llu MiB of free RAM", vm->name,
-				      describe_size(a, sizeof(a), vm->memory_size),
+				      format_size(a, sizeof(a), vm->memory_size),
 				      (unsigned long long)(free_bytes / MiB));
 		if (total > free_bytes)
-			return reject(why, why_size, -HV_ENOMEM,
+			return format_reject(why, why_size, -HV_ENOMEM,
 				      "vm '%s': its %s of memory bring the total to %s, "
 				      "more than the %llu MiB of free RAM", vm->name,
-				      describe_size(a, sizeof(a), vm->memory_size),
-				      describe_size(b, sizeof(b), total),
+				      format_size(a, sizeof(a), vm->memory_size),
+				      format_size(b, sizeof(b), total),
 				      (unsigned long long)(free_bytes / MiB));
 		vm->image_module = m;
 		vm->image_entry = info.entry;

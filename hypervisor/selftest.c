@@ -129,17 +129,7 @@ static int test_extable(void)
 {
 	int err = 0;
 
-	__asm__ volatile("1: ud2\n"
-			 "2:\n"
-			 ".pushsection .ex_table, \"a\"\n"
-			 ".balign 8\n"
-			 ".quad 1b, 3f\n"
-			 ".popsection\n"
-			 ".pushsection .text.fixup, \"ax\"\n"
-			 "3: movl %[eio], %[err]\n"
-			 "jmp 2b\n"
-			 ".popsection\n"
-			 : [err] "+r"(err) : [eio] "i"(-HV_EIO));
+	__asm__ volatile(ASM_FAULT_SAFE("ud2") : [err] "+r"(err) : [eio] "i"(-HV_EIO));
 	if (err != -HV_EIO) {
 		pr_err("selftest: ud2 under .ex_table did not reach its fixup");
 		return -HV_EIO;

@@ -272,3 +272,32 @@ int format(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+const char *format_size(char *buf, size_t size, uint64_t bytes)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	/* The largest unit that shows the size exactly. */
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >= 1024 && !(bytes % 1024)) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u)
+		format(buf, size, "%llu %s", (unsigned long long)bytes, units[u]);
+	else	/* not whole KiB: small counts in decimal, odd large ones in hex */
+		format(buf, size, bytes < 1024 ? "%llu bytes" : "%#llx bytes", (unsigned long long)bytes);
+	return buf;
+}
+
+int format_reject(char *why, size_t why_size, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && why_size) {
+		va_start(ap, fmt);
+		vformat(why, why_size, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}

@@ -49,6 +49,24 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 }
 
 /*
+ * The instruction insn, made fault-tolerant: if it faults (#GP or #UD), the
+ * trap handler finds it in .ex_table and resumes at the fixup, which sets
+ * the asm operand [err] to -HV_EIO (operand [eio]) and continues after it.
+ * The asm statement must provide [err] "+r" and [eio] "i"(-HV_EIO).
+ */
+#define ASM_FAULT_SAFE(insn)				\
+	"1: " insn "\n"					\
+	"2:\n"						\
+	".pushsection .ex_table, \"a\"\n"		\
+	".balign 8\n"					\
+	".quad 1b, 3f\n"					\
+	".popsection\n"					\
+	".pushsection .text.fixup, \"ax\"\n"		\
+	"3: movl %[eio], %[err]\n"			\
+	"jmp 2b\n"					\
+	".popsection\n"
+
+/*
  * RDMSR that survives a #GP for an MSR the CPU does not implement (emulators
  * differ: Bochs faults on AMD's VM_CR). The fault handler finds the faulting
  * RIP in .ex_table and resumes at the fixup, which reports -HV_EIO.
@@ -58,16 +76,7 @@ static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
 	uint32_t lo = 0, hi = 0;
 	int err = 0;
 
-	__asm__ volatile("1: rdmsr\n"
-			 "2:\n"
-			 ".pushsection .ex_table, \"a\"\n"
-			 ".balign 8\n"
-			 ".quad 1b, 3f\n"
-			 ".popsection\n"
-			 ".pushsection .text.fixup, \"ax\"\n"
-			 "3: movl %[eio], %[err]\n"
-			 "jmp 2b\n"
-			 ".popsection\n"
+	__asm__ volatile(ASM_FAULT_SAFE("rdmsr")
 			 : "+a"(lo), "+d"(hi), [err] "+r"(err)
 			 : "c"(msr), [eio] "i"(-HV_EIO));
 	*val = ((uint64_t)hi << 32) | lo;
@@ -79,16 +88,7 @@ static inline int wrmsr_safe(uint32_t msr, uint64_t v)
 {
 	int err = 0;
 
-	__asm__ volatile("1: wrmsr\n"
-			 "2:\n"
-			 ".pushsection .ex_table, \"a\"\n"
-			 ".balign 8\n"
-			 ".quad 1b, 3f\n"
-			 ".popsection\n"
-			 ".pushsection .text.fixup, \"ax\"\n"
-			 "3: movl %[eio], %[err]\n"
-			 "jmp 2b\n"
-			 ".popsection\n"
+	__asm__ volatile(ASM_FAULT_SAFE("wrmsr")
 			 : [err] "+r"(err)
 			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)), [eio] "i"(-HV_EIO)
 			 : "memory");
