@@ -242,7 +242,8 @@ static void *guest_page(struct vm *vm, uint64_t gpa, bool write)
 	paddr_t hpa;
 	unsigned int attrs;
 
-	if (pt_lookup(&vm->gpt, gpa, &hpa, &attrs, NULL))
+	/* The 4-level walk looks at bits 47:0 only: a higher address would alias a low one. */
+	if (gpa >> 48 || pt_lookup(&vm->gpt, gpa, &hpa, &attrs, NULL))
 		return NULL;
 	if ((write && !(attrs & PT_WRITE)) || (attrs & PT_UNCACHED))
 		return NULL;
@@ -251,12 +252,18 @@ static void *guest_page(struct vm *vm, uint64_t gpa, bool write)
 
 static int guest_range_ok(struct vm *vm, uint64_t gpa, size_t len, bool write)
 {
+	if (!len)
+		return 0;
 	if (range_wraps(gpa, len))
 		return -HV_EFAULT;
-	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE); len && p < gpa + len; p += PAGE_SIZE)
+	/* By last page, not by end address: a range may end exactly at 2^64. */
+	uint64_t last_page = ALIGN_DOWN(gpa + len - 1, PAGE_SIZE);
+	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE);; p += PAGE_SIZE) {
 		if (!guest_page(vm, p, write))
 			return -HV_EFAULT;
-	return 0;
+		if (p == last_page)
+			return 0;
+	}
 }
 
 int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, size_t len)
