@@ -13,6 +13,7 @@
 
 /* Every backend built into the hypervisor, named as hwcheck names them. */
 static const struct vcpu_backend *const backends[] = {
+	&vmx_backend,
 	NULL,	/* the list ends with NULL */
 };
 
