@@ -254,6 +254,8 @@ static void *guest_page(struct vm *vm, uint64_t gpa, bool write)
 
 static int guest_range_ok(struct vm *vm, uint64_t gpa, size_t len, bool write)
 {
+	if (!len)
+		return 0;
 	if (range_wraps(gpa, len))
 		return -HV_EFAULT;
 	if (!len)

@@ -15,6 +15,9 @@ UNIT_SRCS_frame := hypervisor/mm/frame.c
 UNIT_SRCS_pagetable := hypervisor/arch/x86/pagetable.c
 UNIT_TESTS += npt
 UNIT_SRCS_npt := hypervisor/arch/x86/npt.c hypervisor/arch/x86/pagetable.c
+# The EPT entry format, through the generic builder.
+UNIT_TESTS += ept
+UNIT_SRCS_ept := hypervisor/arch/x86/ept.c hypervisor/arch/x86/pagetable.c
 UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/lib/format.c
 UNIT_SRCS_multiboot2 := hypervisor/multiboot2.c
 UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/format.c

@@ -12,7 +12,7 @@
 #include <arch/guest_boot.h>
 #include <arch/msr.h>
 #include <arch/npt.h>
-#include <arch/svm.h>
+#include <arch/vcpu_select.h>
 #include <arch/svm_caps.h>
 #include <arch/vmcb.h>
 #include <hv/console.h>

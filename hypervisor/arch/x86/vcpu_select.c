@@ -5,7 +5,6 @@
  */
 #include <abi/errno.h>
 #include <arch/hwcheck.h>
-#include <arch/svm.h>
 #include <arch/vcpu_select.h>
 #include <hv/acpi.h>
 #include <hv/console.h>
@@ -14,6 +13,7 @@
 
 /* Every backend built into the hypervisor, named as hwcheck names them. */
 static const struct vcpu_backend *const backends[] = {
+	&vmx_backend,
 	&svm_backend,
 	NULL,	/* the list ends with NULL */
 };

@@ -3,6 +3,11 @@
 #define ARCH_VCPU_SELECT_H
 
 #include <arch/cpu_features.h>
+#include <hv/vcpu.h>
+
+/* The backends (one line each). */
+extern const struct vcpu_backend vmx_backend;	/* arch/x86/vmx.c */
+extern const struct vcpu_backend svm_backend;	/* arch/x86/svm.c */
 
 /*
  * Pick the vcpu backend this CPU can run (the hwcheck verdict decides, VMX
