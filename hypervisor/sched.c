@@ -6,7 +6,16 @@
 #include <hv/time.h>
 #include <hv/vm.h>
 
-static uint64_t idle_halts;	/* times the CPU halted with nothing to run */
+static uint64_t idle_halts;
+
+/*
+ * IOVMs always run before guests (guests wait on them, never the other way
+ * round); within a role the policy's priority decides.
+ */
+static unsigned int sched_rank(const struct vm *vm)
+{
+	return (vm->cfg.role == UHV_ROLE_IOVM ? 256 : 0) + vm->cfg.priority;
+}	/* times the CPU halted with nothing to run */
 
 /* Print every VM's summary and end the run; success iff all stopped cleanly. */
 static __noreturn void sched_finish(void)
@@ -53,8 +62,7 @@ __noreturn void sched_run(void)
 			vcpu_check_timer(v, now);
 			if (v->timer_deadline)
 				next_deadline = MIN(next_deadline, v->timer_deadline);
-			if (v->state == VCPU_RUNNABLE &&
-			    (!pick || vm->cfg.priority > pick->vm->cfg.priority)) {
+			if (v->state == VCPU_RUNNABLE && (!pick || sched_rank(vm) > sched_rank(pick->vm))) {
 				pick = v;
 				pick_index = i;
 			}

@@ -239,9 +239,23 @@ def vm_cases(emulator):
                  r"I busy-b: TEST busy-b: progress \d+:", r"I busy-a: TEST busy-a: progress \d+:",
                  r"I busy-b: TEST busy-b: progress \d+:", r"I busy-a: TEST busy-a: progress \d+:",
                  r"I hv: sched: 2 VM\(s\): all stopped cleanly"]),
+        # Priorities: a runnable higher-ranked vCPU is never preempted for a lower
+        # one, so the hogs finish strictly in rank order: the IOVM, then by priority.
+        vm_case(emulator, "priority", "vm-priority", ["busy"],
+                [r"I iovm: TEST iovm: clock-monotonic PASS",
+                 r"I high: TEST high: progress 1:",
+                 r"I high: TEST high: clock-monotonic PASS",
+                 r"I low: TEST low: progress 1:",
+                 r"I low: TEST low: clock-monotonic PASS",
+                 r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
+                forbid=[r"I (high|low): TEST \w+: progress 1:[\s\S]*I iovm: TEST iovm: progress"]),
         # A blocked guest wakes on its virtual timer; meanwhile the CPU halts.
         vm_case(emulator, "sleeper", "vm-sleeper", ["sleeper"],
-                [*vm_lines("sleeper", r"\d+"),
+                [r"I sleeper: TEST sleeper: sleep-interrupts-off PASS",
+                 r"I sleeper: TEST sleeper: sleep-interrupts-on PASS",
+                 r"I sleeper: TEST sleeper: sleep-hlt PASS",
+                 *vm_lines("sleeper", r"\d+"),
+                 r"I hv: vm 'sleeper': exits: .*\bHLT [1-9]",
                  r"I hv: sched: idle: halted [1-9]\d* times",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"]),
         # Hostile hypercalls get errors and change nothing; the bystander finishes.

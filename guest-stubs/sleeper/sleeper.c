@@ -4,7 +4,9 @@
  * (sleep_ns: HC_TIMER_SET + HC_BLOCK + the timer interrupt) and checks
  * that each sleep lasted at least what was asked and that it was the
  * interrupt that ended it. Then the same with interrupts enabled by the
- * caller, and the corner cases (0 ns, 1 ns).
+ * caller, and the corner cases (0 ns, 1 ns). Finally it sleeps with the
+ * HLT instruction instead of HC_BLOCK: the hypervisor must block the vCPU on
+ * the HLT exit and wake it with the timer interrupt.
  *
  * Output:
  *   TEST <vm>: sleep <i>: asked 10000 us, slept <us> us (+<over> us)
@@ -60,11 +62,43 @@ static void sleep_corner_cases(void)
 	test_end();
 }
 
+/*
+ * Sleep on HLT: arm the virtual timer, then "sti; hlt" until its interrupt
+ * has arrived. STI's shadow covers the HLT, so the interrupt cannot slip in
+ * between the two and leave the vCPU halted with nothing to wake it.
+ */
+static void sleep_hlt_rounds(void)
+{
+	test_begin("sleep-hlt");
+	for (int i = 1; i <= SLEEP_ROUNDS; i++) {
+		uint64_t irqs = timer_interrupt_count();
+		uint64_t asked = SLEEP_MS * NSEC_PER_MSEC;
+		uint64_t t0 = time_ns();
+		unsigned int halts = 0;
+
+		test_check(hc_timer_set(t0 + asked, RT_TIMER_VECTOR) == 0, "HC_TIMER_SET failed");
+		while (timer_interrupt_count() == irqs && halts < 1000) {
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			halts++;
+		}
+		uint64_t slept = time_ns() - t0;
+		test_log("hlt sleep %d: asked %llu us, slept %llu us, %u HLT(s)", i,
+			 (unsigned long long)(asked / NSEC_PER_USEC),
+			 (unsigned long long)(slept / NSEC_PER_USEC), halts);
+		test_check(timer_interrupt_count() == irqs + 1, "%llu timer interrupts during one HLT sleep",
+			   (unsigned long long)(timer_interrupt_count() - irqs));
+		test_check(slept >= asked, "woke after %llu ns, asked %llu ns",
+			   (unsigned long long)slept, (unsigned long long)asked);
+	}
+	test_end();
+}
+
 int guest_main(const struct uhv_boot_info *boot)
 {
 	(void)boot;
 	sleep_rounds("sleep-interrupts-off", false);
 	sleep_rounds("sleep-interrupts-on", true);
 	sleep_corner_cases();
+	sleep_hlt_rounds();
 	test_finish();
 }

@@ -71,7 +71,7 @@ struct uhv_policy_vm {
 	uint32_t role;				/* enum uhv_vm_role */
 	uint32_t vcpus;				/* 1 for now */
 	uint64_t memory_size;			/* bytes at guest-physical 0; multiple of 2 MiB */
-	uint32_t priority;			/* 0-255; higher runs first */
+	uint32_t priority;			/* 0-255; higher runs first (IOVMs before guests) */
 	uint32_t restart;			/* enum uhv_restart_policy */
 	uint32_t flags;				/* none defined: must be 0 */
 	uint32_t reserved[3];

@@ -11,7 +11,7 @@
  * and end the run: success if every VM stopped itself with exit code 0.
  *
  * One physical CPU: the highest-priority runnable vCPU runs for a time
- * slice (round robin among equals); a blocked vCPU waits for a virtual
+ * slice (round robin among equals; every IOVM ranks above every guest); a blocked vCPU waits for a virtual
  * interrupt; with nothing runnable the CPU halts until the next timer.
  * The per-CPU state is this loop's locals, so per-CPU run queues are the
  * next step rather than a rewrite.
