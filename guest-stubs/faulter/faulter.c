@@ -77,6 +77,14 @@ static void read_physical(const struct attempt *a)
 	test_log("read %#llx from %#llx", (unsigned long long)v, (unsigned long long)a->addr);
 }
 
+static void write_physical(const struct attempt *a)
+{
+	if (!map_for_access(a->addr))
+		return;
+	*(volatile uint64_t *)(uintptr_t)a->addr = a->value;
+	test_log("wrote %#llx to %#llx", (unsigned long long)a->value, (unsigned long long)a->addr);
+}
+
 /* Addresses relative to the VM's size: addr is a multiple of memory_size plus value. */
 static void write_neighbour(const struct attempt *a)
 {
@@ -153,12 +161,15 @@ static void triple_fault(const struct attempt *a)
 
 static const struct attempt hvmem[] = {
 	{ "read of guest-physical 0xfee00000 (local APIC)", read_physical, 0xfee00000ULL, 0, EXPECT_EPT },
+	{ "write to guest-physical 0xfee000b0 (local APIC EOI)", write_physical, 0xfee000b0ULL, 0, EXPECT_EPT },
 	{ "read of guest-physical 0xfec00000 (I/O APIC)", read_physical, 0xfec00000ULL, 0, EXPECT_EPT },
 	{ "read of guest-physical 0xfed90000 (VT-d registers)", read_physical, 0xfed90000ULL, 0, EXPECT_EPT },
 	{ "read of guest-physical 0xe0000000 (PCIe ECAM)", read_physical, 0xe0000000ULL, 0, EXPECT_EPT },
+	{ "write to guest-physical 0xfebc0000 (a NIC's memory BAR)", write_physical, 0xfebc0000ULL,
+	  0x4000000, EXPECT_EPT },
+	{ "write to guest-physical 0x10000000 (256 MiB: host RAM beyond the VM)", write_physical,
+	  0x10000000ULL, 0xdeadbeef, EXPECT_EPT },
 	{ "read of guest-physical 0x100000000 (4 GiB)", read_physical, 0x100000000ULL, 0, EXPECT_EPT },
-	{ "read of guest-physical 0x7fffffe00000 (top of the identity range)", read_physical,
-	  0x7fffffe00000ULL, 0, EXPECT_EPT },
 };
 
 static const struct attempt othervm[] = {

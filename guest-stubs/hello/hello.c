@@ -116,6 +116,22 @@ static void check_pristine(const struct uhv_boot_info *boot)
 	test_end();
 }
 
+/*
+ * The hypervisor image sits at host-physical 2 MiB and starts with its
+ * multiboot2 header. The same guest-physical address must be this VM's own
+ * (scrubbed) memory: seeing the header would mean guest-physical space maps
+ * host memory it does not own.
+ */
+static void check_not_hypervisor(void)
+{
+	const volatile uint32_t *two_mib = (const volatile uint32_t *)(uintptr_t)0x200000;
+
+	test_begin("own-memory-at-2mib");
+	test_check(*two_mib != 0xe85250d6, "guest-physical 0x200000 holds the hypervisor's multiboot2 header");
+	test_check(*two_mib == 0, "guest-physical 0x200000 is %#x, not scrubbed memory", *two_mib);
+	test_end();
+}
+
 int guest_main(const struct uhv_boot_info *boot)
 {
 	gprintf("hello from %s: uhv guest runtime, hypercalls by %s\n", rt_vm_name(),
@@ -124,5 +140,6 @@ int guest_main(const struct uhv_boot_info *boot)
 	check_vm_info(boot);
 	check_cpu_state();
 	check_pristine(boot);
+	check_not_hypervisor();
 	test_finish();
 }
