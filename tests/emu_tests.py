@@ -62,6 +62,10 @@ CASES = [
                  r"I hv: cpu: SVM: NPT yes, ASIDs 16",
                  r"I hv: iommu: VT-d: ACPI DMAR table with 1 remapping unit\(s\)",
                  r"I hv: iommu: DRHD 0: registers at 0xfed90000",
+                 r"I hv: iommu: DRHD 0: version 1\.0, SAGAW 3-level, MGAW 39, 65536 domains, 1 fault record\(s\), "
+                 r"large pages 2M\+1G, QI yes, IR yes, PT yes, C no, SC no, RWBF no, CM no",
+                 r"I hv: iommu: DRHD 0: usable, 3-level domain tables",
+                 r"I hv: hwcheck: device assignment: yes \(VT-d\)",
                  r"I hv: hwcheck: verdict: full system: yes \(SVM backend, VT-d IOMMU",
                  r"I hv: hwcheck: ===== end of hardware check ====="],
          forbid=NO_ERRORS + [r"boot complete"], outcome="success", timeout=30),
