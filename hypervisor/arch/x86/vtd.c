@@ -30,6 +30,7 @@
 #include <hv/frame.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/panic.h>
 #include <hv/string.h>
 #include <hv/time.h>
 
@@ -143,7 +144,7 @@ static void *table_alloc(paddr_t *pa)
 
 static void table_free(paddr_t pa)
 {
-	frame_free(pa);
+	BUG_ON(frame_free(pa));
 }
 
 static const struct pt_memory vtd_memory = {
