@@ -15,6 +15,7 @@
 #include <hv/bootinfo.h>
 #include <hv/cmdline.h>
 #include <hv/console.h>
+#include <hv/iommu.h>
 #include <hv/memory.h>
 #include <hv/mm.h>
 #include <hv/multiboot2.h>
@@ -87,13 +88,20 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	/*
 	 * Devices, after ACPI (HPET, MCFG and the x2APIC opt-out come from
 	 * it): the LAPIC before calibration, which counts its timer; PCI
-	 * last. Interrupts stay disabled throughout.
+	 * next. Interrupts stay disabled throughout.
 	 */
 	lapic_init();
 	if (timer_calibrate())
 		panic("timer: no working clock or LAPIC timer (see above)");
 	if (pci_init() < 0)
 		panic("pci: enumeration failed (see above)");
+	/*
+	 * DMA remapping last: it needs the PCI devices (which unit covers
+	 * which), the LAPIC (fault events) and the clock (bounded waits). From
+	 * here every device's DMA is blocked until it is attached to a domain.
+	 * Without a usable IOMMU the boot goes on, without device assignment.
+	 */
+	iommu_init();
 
 	/*
 	 * The VM policy, checked in full against the modules and free memory

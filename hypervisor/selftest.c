@@ -149,6 +149,7 @@ static const struct {
 	{ "stack-overflow", test_stack_overflow },
 	{ "write-text", test_write_text },
 	{ "frames", test_frames },
+	{ "vtd-blocked-dma", selftest_vtd_blocked_dma },	/* selftest_iommu.c */
 };
 
 int selftest_run(const char *name, const struct boot_info *bi)

@@ -34,6 +34,9 @@ def exception_report(vector_regex, registers=()):
 # Signs that something went wrong in a run that must succeed.
 NO_ERRORS = [r"PANIC", r"exception \d+", r"^\[[^\]]*\] E "]
 
+# QEMU's VT-d unit with interrupt remapping, and an e1000 whose DMA it translates.
+VTD_ARGS = ["-device", "intel-iommu,intremap=on", "-device", "e1000,netdev=n1", "-netdev", "user,id=n1"]
+
 GP = r"13 \(#GP"
 PF = r"14 \(#PF"
 UD = r"6 \(#UD"
@@ -59,6 +62,10 @@ CASES = [
                  r"I hv: cpu: SVM: NPT yes, ASIDs 16",
                  r"I hv: iommu: VT-d: ACPI DMAR table with 1 remapping unit\(s\)",
                  r"I hv: iommu: DRHD 0: registers at 0xfed90000",
+                 r"I hv: iommu: DRHD 0: version 1\.0, SAGAW 3-level, MGAW 39, 65536 domains, 1 fault record\(s\), "
+                 r"large pages 2M\+1G, QI yes, IR yes, PT yes, C no, SC no, RWBF no, CM no",
+                 r"I hv: iommu: DRHD 0: usable, 3-level domain tables",
+                 r"I hv: hwcheck: device assignment: yes \(VT-d\)",
                  r"I hv: hwcheck: verdict: full system: yes \(SVM backend, VT-d IOMMU",
                  r"I hv: hwcheck: ===== end of hardware check ====="],
          forbid=NO_ERRORS + [r"boot complete"], outcome="success", timeout=30),
@@ -76,6 +83,44 @@ CASES = [
          args=["cpu: model=core2_penryn_t9600, count=1, ips=100000000, reset_on_triple_fault=0"],
          expect=[r"I hv: hwcheck: verdict: no: VMX: no EPT"],
          forbid=NO_ERRORS + [r"boot complete"], outcome="success", timeout=60),
+
+    # VT-d DMA remapping: enabled at boot with every device blocked.
+    dict(name="qemu-vtd-boot", emulator="qemu", cmdline="", args=VTD_ARGS,
+         expect=[r"I hv: iommu: unit 0 at 0xfed90000: version 1\.0, SAGAW 3-level, MGAW 39, \d+ domains, "
+                 r"1 fault record\(s\), large pages 2M\+1G, QI yes, IR yes, PT yes, C no, SC no",
+                 r"I hv: iommu: DMA remapping enabled, all device DMA blocked \(6 device\(s\) behind 1 unit\(s\); "
+                 r"domains: 3-level VT-d tables, 512 GiB",
+                 r"I hv: boot complete"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"behind no remapping unit"], outcome="success", timeout=30),
+    dict(name="qemu-vtd-4level", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on,aw-bits=48"],
+         expect=[r"I hv: iommu: unit 0 at 0xfed90000: version 1\.0, SAGAW 3\+4-level, MGAW 48,",
+                 r"I hv: iommu: DMA remapping enabled, all device DMA blocked \(.*domains: 4-level VT-d tables, "
+                 r"262144 GiB",
+                 r"I hv: boot complete"],
+         forbid=NO_ERRORS, outcome="success", timeout=30),
+    dict(name="qemu-vtd-blocked-dma", emulator="qemu", cmdline="test=vtd-blocked-dma", args=VTD_ARGS,
+         expect=[r"I hv: iommu: DMA remapping enabled, all device DMA blocked",
+                 r"I hv: selftest: vtd-blocked-dma: e1000 at 00:02\.0, transmit ring at (0x[0-9a-f]+)",
+                 r"W hv: iommu: DMA fault: 00:02\.0 \(owned by nobody\) read at 0x[0-9a-f]+000 blocked: "
+                 r"reason 0x1 \"root entry not present\" \(unit 0\)",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the NIC's DMA was reported as a fault",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the fault arrived through the fault-event interrupt",
+                 r"I hv: selftest: vtd-blocked-dma: fault from 00:02\.0, read at 0x[0-9a-f]+, reason 0x1 "
+                 r"\"root entry not present\"",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the fault names the e1000",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the blocked access is a read",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the faulting address is the transmit ring's page",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the reason is 'device not attached'",
+                 r"I hv: selftest: vtd-blocked-dma: PASS the transmit ring is unchanged",
+                 r"I hv: selftest: vtd-blocked-dma: PASS quiesced",
+                 r"I hv: selftest: vtd-blocked-dma passed"],
+         forbid=NO_ERRORS + [r"vtd-blocked-dma: FAIL"], outcome="success", timeout=30),
+    dict(name="bochs-no-iommu", emulator="bochs", cmdline="",
+         expect=[r"I hv: iommu: no DMA remapping hardware \(no ACPI DMAR table or no DRHD\): "
+                 r"device DMA is not confined, no device can be assigned to a VM",
+                 r"I hv: boot complete"],
+         forbid=NO_ERRORS, outcome="success", timeout=60),
 
     # acpidump: every table, in the format tests/tools/acpidump2bin.py reads back.
     dict(name="qemu-acpidump", emulator="qemu", cmdline="acpidump",

@@ -18,7 +18,11 @@ UNIT_SRCS_npt := hypervisor/arch/x86/npt.c hypervisor/arch/x86/pagetable.c
 # The EPT entry format, through the generic builder.
 UNIT_TESTS += ept
 UNIT_SRCS_ept := hypervisor/arch/x86/ept.c hypervisor/arch/x86/pagetable.c
-UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/lib/format.c
+# VT-d formats through the generic builder, and the neutral fault accounting.
+UNIT_TESTS += vtd
+UNIT_SRCS_vtd := hypervisor/arch/x86/vtd_format.c hypervisor/arch/x86/pagetable.c hypervisor/iommu.c \
+	hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/arch/x86/vtd_format.c hypervisor/lib/format.c
 UNIT_SRCS_multiboot2 := hypervisor/multiboot2.c
 UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c

@@ -171,6 +171,30 @@ TEST(dmar_without_drhd_is_no_iommu)
 	CHECK_CONTAINS(item_text(result.missing, result.missing_count, HWCHECK_NO_IOMMU), "DRHD");
 }
 
+TEST(unusable_vtd_unit_means_no_device_assignment)
+{
+	struct cpu_caps c = bochs_skylake_x();
+	/* QEMU's unit (aw-bits=39), as read from its registers. */
+	struct iommu_summary vtd = { .dmar_present = true, .drhd_count = 1, .units_read = 1,
+		.units = { { .ver = 0x10, .cap = 0x00d2008c22260206ULL, .ecap = 0xf00f4aULL } } };
+
+	hwcheck_evaluate(&c, &vtd, &result);
+	CHECK_EQ(result.verdict, HWCHECK_FULL);
+	/* Only 5-level tables: uhv's domains cannot be walked by this unit. */
+	vtd.units[0].cap = (vtd.units[0].cap & ~VTD_CAP_SAGAW) | (uint64_t)VTD_SAGAW_57_5LEVEL << VTD_CAP_SAGAW_SHIFT;
+	hwcheck_evaluate(&c, &vtd, &result);
+	CHECK_EQ(result.verdict, HWCHECK_PARTIAL);
+	CHECK(HAS_MISSING(HWCHECK_IOMMU_UNIT_UNUSABLE));
+	CHECK_CONTAINS(item_text(result.missing, result.missing_count, HWCHECK_IOMMU_UNIT_UNUSABLE),
+		       "DRHD 0 is unusable: SAGAW");
+	/* Registers reading all ones: no unit behind the DMAR's address. */
+	vtd.units[0] = (struct vtd_caps){ .ver = ~0U, .cap = ~0ULL, .ecap = ~0ULL };
+	hwcheck_evaluate(&c, &vtd, &result);
+	CHECK_EQ(result.verdict, HWCHECK_PARTIAL);
+	CHECK_CONTAINS(item_text(result.missing, result.missing_count, HWCHECK_IOMMU_UNIT_UNUSABLE),
+		       "all ones");
+}
+
 TEST(bochs_sandy_bridge_runs_vmx)
 {
 	struct cpu_caps c = bochs_sandy_bridge();

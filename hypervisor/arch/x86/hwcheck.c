@@ -226,7 +226,11 @@ static bool check_svm(const struct svm_caps *svm, struct hwcheck_result *result)
 	return result->missing_count == missing_before;
 }
 
-/* Device assignment needs DMA remapping: a DMAR table with at least one DRHD. */
+/*
+ * Device assignment needs DMA remapping: a DMAR table with at least one
+ * DRHD, and every unit whose registers were read usable (the driver's own
+ * check, vtd_caps_problem(); the first unusable unit is named).
+ */
 static bool check_iommu(const struct iommu_summary *iommu, struct hwcheck_result *result)
 {
 	if (!iommu->dmar_present) {
@@ -237,6 +241,14 @@ static bool check_iommu(const struct iommu_summary *iommu, struct hwcheck_result
 		MISSING(result, HWCHECK_NO_IOMMU,
 			"IOMMU: the ACPI DMAR table lists no remapping hardware unit (DRHD)");
 		return false;
+	}
+	for (uint32_t i = 0; i < iommu->units_read && i < ACPI_MAX_DRHD; i++) {
+		const char *problem = vtd_caps_problem(&iommu->units[i]);
+
+		if (problem) {
+			MISSING(result, HWCHECK_IOMMU_UNIT_UNUSABLE, "IOMMU: DRHD %u is unusable: %s", i, problem);
+			return false;
+		}
 	}
 	return true;
 }
@@ -266,7 +278,8 @@ static void write_verdict(struct hwcheck_result *result)
 	case HWCHECK_NO:
 		append(buf, size, &len, "no:");
 		for (unsigned int i = 0; i < result->missing_count; i++) {
-			if (result->missing[i].id == HWCHECK_NO_IOMMU)
+			if (result->missing[i].id == HWCHECK_NO_IOMMU ||
+			    result->missing[i].id == HWCHECK_IOMMU_UNIT_UNUSABLE)
 				continue;	/* not why VMs cannot run */
 			append(buf, size, &len, len > 3 ? "; " : " ");
 			append(buf, size, &len, result->missing[i].text);

@@ -21,10 +21,14 @@ static void print_verdict(const char *text)
 
 void hwcheck_run(const struct cpu_caps *caps, const struct acpi_info *acpi)
 {
-	struct iommu_summary iommu = hwcheck_iommu_from_acpi(acpi);
+	static struct iommu_summary iommu;
 	/* Too big for the boot stack; hwcheck runs once, on one CPU. */
 	static struct hwcheck_result result;
 
+	iommu = hwcheck_iommu_from_acpi(acpi);
+	/* The units' own capability registers, as the driver reads them. */
+	for (; iommu.units_read < MIN(acpi->drhd_count, ACPI_MAX_DRHD); iommu.units_read++)
+		vtd_read_caps(acpi->drhd[iommu.units_read].base, &iommu.units[iommu.units_read]);
 	hwcheck_evaluate(caps, &iommu, &result);
 
 	pr_info("hwcheck: ===== uhv hardware check =====");
@@ -36,10 +40,22 @@ void hwcheck_run(const struct cpu_caps *caps, const struct acpi_info *acpi)
 		pr_info("iommu: no ACPI DMAR table: no VT-d IOMMU");
 	else
 		pr_info("iommu: VT-d: ACPI DMAR table with %u remapping unit(s) (DRHD)", iommu.drhd_count);
-	for (unsigned int i = 0; i < acpi->drhd_count && i < ACPI_MAX_DRHD; i++)
+	for (unsigned int i = 0; i < iommu.units_read; i++) {
+		char line[200];
+		const char *problem = vtd_caps_problem(&iommu.units[i]);
+
 		pr_info("iommu: DRHD %u: registers at %#llx, segment %u%s", i,
 			(unsigned long long)acpi->drhd[i].base, acpi->drhd[i].segment,
 			acpi->drhd[i].include_pci_all ? ", all other PCI devices" : "");
+		vtd_caps_describe(&iommu.units[i], line, sizeof(line));
+		pr_info("iommu: DRHD %u: %s", i, line);
+		pr_info("iommu: DRHD %u: VER %#x CAP %#llx ECAP %#llx", i, iommu.units[i].ver,
+			(unsigned long long)iommu.units[i].cap, (unsigned long long)iommu.units[i].ecap);
+		if (problem)
+			pr_info("iommu: DRHD %u: unusable: %s", i, problem);
+		else
+			pr_info("iommu: DRHD %u: usable, %d-level domain tables", i, vtd_levels(&iommu.units[i]));
+	}
 
 	pr_info("hwcheck: CPU backend: %s", hwcheck_backend_name(result.backend));
 	if (result.backend != HWCHECK_BACKEND_NONE)

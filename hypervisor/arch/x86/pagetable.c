@@ -69,12 +69,38 @@ const struct pt_format pt_format_host = {
 
 /* ---- The walk. ---- */
 
-int pt_create(struct page_table *pt, const struct pt_format *fmt, const struct pt_memory *mem)
+int pt_create_levels(struct page_table *pt, const struct pt_format *fmt,
+		     const struct pt_memory *mem, int levels)
 {
+	if (levels != 3 && levels != PT_LEVELS)
+		return -HV_EINVAL;
 	pt->fmt = fmt;
 	pt->mem = mem;
+	pt->levels = levels;
 	pt->root = mem->alloc(&pt->root_pa);
 	return pt->root ? 0 : -HV_ENOMEM;
+}
+
+int pt_create(struct page_table *pt, const struct pt_format *fmt, const struct pt_memory *mem)
+{
+	return pt_create_levels(pt, fmt, mem, PT_LEVELS);
+}
+
+static void written(const struct page_table *pt, const void *p, size_t len)
+{
+	if (pt->mem->written)
+		pt->mem->written(p, len);
+}
+
+/*
+ * A four-level table takes any address (the host's upper half included:
+ * the index bits decide); a shorter one only what its root covers.
+ */
+static bool range_fits(const struct page_table *pt, uint64_t va, uint64_t size)
+{
+	uint64_t span = pt_level_size(pt->levels + 1);
+
+	return pt->levels == PT_LEVELS || (va < span && size <= span - va);
 }
 
 /*
@@ -93,7 +119,9 @@ static int split_leaf(struct page_table *pt, uint64_t *entry, int level)
 	uint64_t step = pt_level_size(level - 1);
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		table[i] = pt->fmt->make_leaf(base + i * step, attrs, level - 1);
+	written(pt, table, PT_ENTRIES * sizeof(*table));
 	*entry = pt->fmt->make_table(table_pa);
+	written(pt, entry, sizeof(*entry));
 	return 0;
 }
 
@@ -108,6 +136,7 @@ static uint64_t *next_table(struct page_table *pt, uint64_t *entry, int level, b
 		if (!pt->mem->alloc(&table_pa))
 			return NULL;
 		*entry = pt->fmt->make_table(table_pa);
+		written(pt, entry, sizeof(*entry));
 	} else if (pt->fmt->is_leaf(*entry, level)) {
 		if (!create || split_leaf(pt, entry, level))
 			return NULL;
@@ -128,12 +157,12 @@ int pt_map(struct page_table *pt, uint64_t va, paddr_t pa, uint64_t size,
 	   unsigned int attrs, unsigned int sizes)
 {
 	if (!IS_ALIGNED(va | pa | size, 4096) || range_wraps(va, size) || range_wraps(pa, size) ||
-	    !(sizes & PT_SIZE_4K))
+	    !(sizes & PT_SIZE_4K) || !range_fits(pt, va, size))
 		return -HV_EINVAL;
 
 	while (size) {
 		uint64_t *table = pt->root;
-		int level = PT_LEVELS;
+		int level = pt->levels;
 
 		for (;;) {
 			uint64_t *entry = &table[index_at(va, level)];
@@ -142,6 +171,7 @@ int pt_map(struct page_table *pt, uint64_t va, paddr_t pa, uint64_t size,
 			if (level <= 3 && leaf_fits(va, pa, size, level, sizes) &&
 			    (!pt->fmt->present(*entry) || pt->fmt->is_leaf(*entry, level))) {
 				*entry = pt->fmt->make_leaf(pa, attrs, level);
+				written(pt, entry, sizeof(*entry));
 				uint64_t step = pt_level_size(level);
 				va += step;
 				pa += step;
@@ -159,12 +189,12 @@ int pt_map(struct page_table *pt, uint64_t va, paddr_t pa, uint64_t size,
 
 int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size)
 {
-	if (!IS_ALIGNED(va | size, 4096) || range_wraps(va, size))
+	if (!IS_ALIGNED(va | size, 4096) || range_wraps(va, size) || !range_fits(pt, va, size))
 		return -HV_EINVAL;
 
 	while (size) {
 		uint64_t *table = pt->root;
-		int level = PT_LEVELS;
+		int level = pt->levels;
 
 		for (;;) {
 			uint64_t *entry = &table[index_at(va, level)];
@@ -180,6 +210,7 @@ int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size)
 			}
 			if (pt->fmt->is_leaf(*entry, level) && IS_ALIGNED(va, step) && size >= step) {
 				*entry = 0;
+				written(pt, entry, sizeof(*entry));
 				va += step;
 				size -= step;
 				break;
@@ -198,7 +229,9 @@ int pt_lookup(const struct page_table *pt, uint64_t va, paddr_t *pa,
 {
 	const uint64_t *table = pt->root;
 
-	for (int level = PT_LEVELS; level >= 1; level--) {
+	if (!range_fits(pt, va, 1))
+		return -HV_ENOENT;
+	for (int level = pt->levels; level >= 1; level--) {
 		uint64_t e = table[index_at(va, level)];
 
 		if (!pt->fmt->present(e))
@@ -235,7 +268,7 @@ static void free_tables(struct page_table *pt, uint64_t *table, int level)
 
 void pt_destroy(struct page_table *pt)
 {
-	free_tables(pt, pt->root, PT_LEVELS);
+	free_tables(pt, pt->root, pt->levels);
 	pt->mem->free(pt->root_pa);
 	pt->root = NULL;
 }

@@ -12,4 +12,7 @@
  */
 int selftest_run(const char *name, const struct boot_info *bi);
 
+/* Self-tests in files of their own, listed in selftest.c's table. */
+int selftest_vtd_blocked_dma(void);
+
 #endif /* HV_SELFTEST_H */

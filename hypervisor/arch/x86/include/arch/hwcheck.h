@@ -17,6 +17,7 @@
 #define ARCH_HWCHECK_H
 
 #include <arch/cpu_features.h>
+#include <arch/vtd.h>
 #include <hv/acpi.h>
 #include <hv/types.h>
 
@@ -24,6 +25,8 @@
 struct iommu_summary {
 	bool dmar_present;		/* an ACPI DMAR table was found */
 	uint32_t drhd_count;		/* remapping hardware units it lists */
+	uint32_t units_read;		/* units[0..units_read) hold register values */
+	struct vtd_caps units[ACPI_MAX_DRHD];	/* VER/CAP/ECAP of each DRHD, in order */
 };
 
 enum hwcheck_backend {
@@ -70,6 +73,7 @@ enum hwcheck_item_id {
 	HWCHECK_SVM_NO_NPT,
 	HWCHECK_SVM_TOO_FEW_ASIDS,
 	HWCHECK_NO_IOMMU,			/* no DMAR table, or one without DRHD */
+	HWCHECK_IOMMU_UNIT_UNUSABLE,		/* a DRHD lacks what uhv needs (vtd_caps_problem) */
 	/* notes: shortcomings uhv works around */
 	HWCHECK_NOTE_VMX_FEATURE_CONTROL_UNLOCKED,	/* uhv will enable and lock it */
 	HWCHECK_NOTE_VMX_NO_PREEMPTION_TIMER,		/* LAPIC timer fallback */
@@ -101,7 +105,7 @@ struct hwcheck_result {
 	char verdict_text[HWCHECK_VERDICT_MAX];
 };
 
-/* The IOMMU facts hwcheck needs, taken from the parsed ACPI tables. */
+/* The IOMMU facts hwcheck needs, taken from the parsed ACPI tables (no unit registers read). */
 struct iommu_summary hwcheck_iommu_from_acpi(const struct acpi_info *acpi);
 
 /*
@@ -117,8 +121,9 @@ const char *hwcheck_backend_name(enum hwcheck_backend backend);
 const char *hwcheck_timer_name(enum hwcheck_timer timer);
 
 /*
- * The "hwcheck" boot option: print the CPU report, the IOMMU summary and
- * the verdict with one line per reason. Returns; the caller ends the run.
+ * The "hwcheck" boot option: print the CPU report, the IOMMU units with
+ * their capabilities (read from their registers) and the verdict with one
+ * line per reason. Returns; the caller ends the run.
  */
 void hwcheck_run(const struct cpu_caps *caps, const struct acpi_info *acpi);
 

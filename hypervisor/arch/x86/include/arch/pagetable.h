@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Four-level x86 page tables: one builder for every table the hypervisor
- * makes. The walk (9 bits per level, 4 KiB / 2 MiB / 1 GiB leaves) is the
- * same for the host's own tables, AMD NPT and Intel EPT; only the bits of an
- * entry differ, and those live behind struct pt_format.
+ * x86 page tables: one builder for every table the hypervisor makes. The
+ * walk (9 bits per level, 4 KiB / 2 MiB / 1 GiB leaves) is the same for the
+ * host's own tables, AMD NPT, Intel EPT and VT-d second-level tables; only
+ * the bits of an entry differ, and those live behind struct pt_format.
+ * Tables have four levels, except VT-d ones on a unit that walks only three
+ * (pt_create_levels()).
  */
 #ifndef ARCH_PAGETABLE_H
 #define ARCH_PAGETABLE_H
@@ -62,17 +64,33 @@ struct pt_memory {
 	void *(*alloc)(paddr_t *pa);	/* a zeroed 4 KiB page, or NULL */
 	void (*free)(paddr_t pa);
 	void *(*to_virt)(paddr_t pa);
+	/*
+	 * Optional: called after the builder wrote [p, p + len) of a table,
+	 * children before the entry that points to them. For a walker that
+	 * does not snoop the CPU caches (VT-d without ECAP.C), which must be
+	 * shown the write with a cache-line flush. NULL: nothing to do.
+	 */
+	void (*written)(const void *p, size_t len);
 };
 
 struct page_table {
 	const struct pt_format *fmt;
 	const struct pt_memory *mem;
+	int levels;		/* 4, or 3: the root is a level-3 table covering 512 GiB */
 	paddr_t root_pa;
 	uint64_t *root;
 };
 
-/* Allocate an empty top-level table. Returns 0 or -HV_ENOMEM. */
+/* Allocate an empty four-level top-level table. Returns 0 or -HV_ENOMEM. */
 int pt_create(struct page_table *pt, const struct pt_format *fmt, const struct pt_memory *mem);
+
+/*
+ * The same with levels = 3 or 4. A three-level table maps only
+ * [0, 512 GiB): pt_map() and pt_unmap() refuse addresses beyond it.
+ * Returns 0, -HV_EINVAL or -HV_ENOMEM.
+ */
+int pt_create_levels(struct page_table *pt, const struct pt_format *fmt,
+		     const struct pt_memory *mem, int levels);
 
 /*
  * Map [va, va + size) to [pa, pa + size) with attrs, using the largest leaf
