@@ -244,7 +244,7 @@ static void vm_prio_max(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->p
 static void vm_restart(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->restart = 3; }
 static void vm_flags(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->flags = 0x80000000u; }
 static void vm_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->reserved[1] = 5; }
-static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 2; }
+static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 3; }
 static void rec_type0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 0; }
 static void rec_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.reserved = 1; }
 static void rec_len0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 0; }
@@ -294,7 +294,7 @@ static const struct reject_case vm_cases[] = {
 	  "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
 	{ "flags", vm_flags, -HV_EINVAL, "vm 'app': unknown field: flags 0x80000000 are not defined" },
 	{ "VM reserved", vm_reserved, -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
-	{ "record type 2", rec_type, -HV_ENOTSUP, "record 2: unknown type 2 (written for a newer hypervisor?)" },
+	{ "record type 3", rec_type, -HV_ENOTSUP, "record 2: unknown type 3 (written for a newer hypervisor?)" },
 	{ "record type 0", rec_type0, -HV_ENOTSUP, "record 2: unknown type 0 (written for a newer hypervisor?)" },
 	{ "record reserved", rec_reserved, -HV_EINVAL, "record 2: unknown field: reserved bytes are not zero" },
 	{ "record length 0", rec_len0, -HV_EBADMSG,
@@ -523,6 +523,7 @@ static const struct {
 	{ "restart", -HV_EINVAL, "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
 	{ "flags", -HV_EINVAL, "vm 'app': unknown field: flags 0x1 are not defined" },
 	{ "vm-reserved", -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
+	{ "device-owner-guest", -HV_EPERM, "device 'owned': owner 'app' is a guest: only an IOVM may own devices" },
 };
 
 TEST(rejects_every_mkpolicy_corruption_with_its_message)
