@@ -164,7 +164,7 @@ def check_device_value(key, text):
         if m:
             vendor, device = (int(g, 16) for g in m.groups())
             if vendor in (0, 0xffff):
-                raise ValueError("vendor id %#06x is not a vendor" % vendor)
+                raise ValueError("vendor id 0x%04x is not a vendor" % vendor)
             return {"match": MATCHES["id"], "vendor_id": vendor, "device_id": device}
         m = CLASS_RE.match(text)
         if m:

@@ -223,7 +223,7 @@ static int parse_device_match(const struct uhv_policy_device *d, struct policy_d
 		/* All ones is what an absent function reads; 0 is what some bridges answer. */
 		if (d->vendor_id == PCI_VENDOR_ID_INVALID || d->vendor_id == 0)
 			return format_reject(why, why_size, -HV_EINVAL,
-				      "device '%s': vendor id %#06x is not a vendor", d->name, d->vendor_id);
+				      "device '%s': vendor id 0x%04x is not a vendor", d->name, d->vendor_id);
 		out->vendor_id = d->vendor_id;
 		out->device_id = d->device_id;
 		return 0;

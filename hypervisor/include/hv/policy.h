@@ -23,7 +23,7 @@
 #include <hv/types.h>
 
 /* Room for any message policy_parse() or policy_check_resources() writes. */
-#define POLICY_WHY_MAX	192
+#define POLICY_WHY_MAX	256
 
 struct policy_vm {
 	uint32_t id;				/* 1-based position in the policy: stable across restarts */
