@@ -17,6 +17,8 @@ Fields:
   images    (optional) guest names: build/guests/<name>.elf as module "<name>.elf"
 """
 
+import re
+
 # An exception report: the vector, where it hit, the registers, a backtrace
 # that reaches the self-test dispatcher, then the panic and a failed exit.
 # registers: extra regexes for the register dump (e.g. CR2 for a page fault).
@@ -30,8 +32,6 @@ def exception_report(vector_regex, registers=()):
         r"E hv: +#\d+ +0x[0-9a-f]{16} selftest_run\+0x[0-9a-f]+",
         r"E hv: PANIC: ",
     ]
-
-import re
 
 # Where Bochs' i440fx puts the e1000 of boot/bochsrc.in (pci: slot1=e1000).
 BOCHS_E1000 = "00:02.0"
