@@ -18,6 +18,11 @@ The text format (docs/policy.md):
     priority = 10             # 0-255, higher runs first         (default 0)
     restart  = on-failure     # never | on-failure | always      (default never)
 
+    [device nic]              # PCI functions for an IOVM (docs/devices.md)
+    owner    = net            # an iovm of this policy                (required)
+    match    = bdf 00:02.0    # or: id 8086:100e, class 02.00.00/ffff00 (required)
+    flags    = unprotected-dma, shared-requester-id-ok              (default none)
+
 The binary format is include/abi/policy.h; this compiler applies the same
 rules as the hypervisor's own check (hypervisor/policy.c), so that an error
 is found at build time with a file:line, and the hypervisor check remains
@@ -44,6 +49,10 @@ MAX_VMS = 16
 NAME_MAX = 16          # UHV_VM_NAME_MAX, NUL included
 IMAGE_MAX = 32         # UHV_POLICY_IMAGE_MAX, NUL included
 RECORD_VM = 1
+RECORD_DEVICE = 2
+MAX_DEVICES = 32
+MATCHES = {"bdf": 1, "id": 2, "class": 3}
+DEVICE_FLAGS = {"unprotected-dma": 1 << 0, "shared-requester-id-ok": 1 << 1}
 MEMORY_UNIT = 2 << 20
 MEMORY_MAX = 1 << 30
 PRIORITY_MAX = 255
@@ -52,11 +61,17 @@ RESTARTS = {"never": 0, "on-failure": 1, "always": 2}
 
 HEADER = struct.Struct("<8sIIIIQ")                  # struct uhv_policy_header
 VM = struct.Struct("<HHI16s32sIIQIII12s")          # struct uhv_policy_vm
+DEVICE = struct.Struct("<HHI16s16sIIHBBHHII8s")     # struct uhv_policy_device
 CHECKSUM_OFFSET = 16
-assert HEADER.size == 32 and VM.size == 96
+assert HEADER.size == 32 and VM.size == 96 and DEVICE.size == 72
 
 KEYS = ("role", "image", "memory", "vcpus", "priority", "restart")
 REQUIRED = ("role", "image", "memory")
+DEVICE_KEYS = ("owner", "match", "flags")
+DEVICE_REQUIRED = ("owner", "match")
+BDF_RE = re.compile(r"bdf\s+(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])\Z")
+ID_RE = re.compile(r"id\s+([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\Z")
+CLASS_RE = re.compile(r"class\s+([0-9a-fA-F]{2})\.([0-9a-fA-F]{2})\.([0-9a-fA-F]{2})(?:/([0-9a-fA-F]{6}))?\Z")
 NAME_RE = re.compile(r"[a-z0-9-]+\Z")
 IMAGE_RE = re.compile(r"[\x21-\x7e]+\Z")            # printable ASCII, no spaces
 SECTION_RE = re.compile(r"\[\s*(\S+)(?:\s+(\S+))?\s*\]\Z")
@@ -125,10 +140,51 @@ def check_vm_value(key, text):
     raise AssertionError(key)
 
 
+def check_device_value(key, text):
+    """The value of a [device] key as stored in the binary, or ValueError saying why not."""
+    if key == "owner":
+        if not NAME_RE.match(text) or len(text) > NAME_MAX - 1:
+            raise ValueError("owner '%s' is not a vm name" % text)
+        return text
+    if key == "flags":
+        flags = 0
+        for word in re.split(r"[\s,]+", text):
+            if word not in DEVICE_FLAGS:
+                raise ValueError("unknown flag '%s' (known: %s)" % (word, ", ".join(DEVICE_FLAGS)))
+            flags |= DEVICE_FLAGS[word]
+        return flags
+    if key == "match":
+        m = BDF_RE.match(text)
+        if m:
+            seg, bus, dev, fn = (int(g, 16) if g else 0 for g in m.groups())
+            if dev > 0x1f:
+                raise ValueError("device number %#x in '%s' is more than 0x1f" % (dev, text))
+            return {"match": MATCHES["bdf"], "segment": seg, "bus": bus, "devfn": dev << 3 | fn}
+        m = ID_RE.match(text)
+        if m:
+            vendor, device = (int(g, 16) for g in m.groups())
+            if vendor in (0, 0xffff):
+                raise ValueError("vendor id 0x%04x is not a vendor" % vendor)
+            return {"match": MATCHES["id"], "vendor_id": vendor, "device_id": device}
+        m = CLASS_RE.match(text)
+        if m:
+            code = int(m.group(1), 16) << 16 | int(m.group(2), 16) << 8 | int(m.group(3), 16)
+            mask = int(m.group(4), 16) if m.group(4) else 0xffffff
+            if not mask:
+                raise ValueError("class mask is 0, which would match every function")
+            if code & ~mask:
+                raise ValueError("class %06x has bits outside its mask %06x" % (code, mask))
+            return {"match": MATCHES["class"], "class_code": code, "class_mask": mask}
+        raise ValueError("match '%s' is not one of: bdf [SEG:]BB:DD.F, id VVVV:DDDD, "
+                         "class CC.SS.PP[/MASK] (hexadecimal)" % text)
+    raise AssertionError(key)
+
+
 def parse_text(text, path):
-    """The VMs of a text policy, in order, as dicts; raises PolicyError listing every error."""
+    """(VMs, devices) of a text policy, in order, as dicts; raises PolicyError listing every error."""
     errors = []
     vms = []
+    devices = []
     current = None
 
     def error(line, msg):
@@ -142,25 +198,29 @@ def parse_text(text, path):
             m = SECTION_RE.match(line)
             current = None
             if not m:
-                error(lineno, "malformed section header '%s' (expected [vm NAME])" % line)
+                error(lineno, "malformed section header '%s' (expected [vm NAME] or [device NAME])" % line)
                 continue
             kind, name = m.groups()
-            if kind != "vm":
-                error(lineno, "unknown section '%s' (only [vm NAME] exists)" % kind)
+            if kind not in ("vm", "device"):
+                error(lineno, "unknown section '%s' (known: [vm NAME], [device NAME])" % kind)
                 continue
             if name is None:
-                error(lineno, "[vm] needs a name: [vm NAME]")
+                error(lineno, "[%s] needs a name: [%s NAME]" % (kind, kind))
                 continue
             if not NAME_RE.match(name):
-                error(lineno, "vm name '%s' may contain only a-z, 0-9 and '-'" % name)
+                error(lineno, "%s name '%s' may contain only a-z, 0-9 and '-'" % (kind, name))
             elif len(name) > NAME_MAX - 1:
-                error(lineno, "vm name '%s' is longer than %d characters" % (name, NAME_MAX - 1))
-            for other in vms:
+                error(lineno, "%s name '%s' is longer than %d characters" % (kind, name, NAME_MAX - 1))
+            same = vms if kind == "vm" else devices
+            for other in same:
                 if other["name"] == name:
-                    error(lineno, "duplicate vm '%s' (first defined on line %d)" % (name, other["line"]))
-            current = {"name": name, "line": lineno, "lines": {},
-                       "vcpus": 1, "priority": 0, "restart": RESTARTS["never"]}
-            vms.append(current)
+                    error(lineno, "duplicate %s '%s' (first defined on line %d)" % (kind, name, other["line"]))
+            if kind == "vm":
+                current = {"kind": "vm", "name": name, "line": lineno, "lines": {},
+                           "vcpus": 1, "priority": 0, "restart": RESTARTS["never"]}
+            else:
+                current = {"kind": "device", "name": name, "line": lineno, "lines": {}, "flags": 0}
+            same.append(current)
             continue
         if "=" not in line:
             error(lineno, "expected 'key = value' or '[vm NAME]', got '%s'" % line)
@@ -169,32 +229,50 @@ def parse_text(text, path):
         if current is None:
             error(lineno, "'%s' outside of any [vm NAME] section" % key)
             continue
-        if key not in KEYS:
-            error(lineno, "vm '%s': unknown key '%s' (known: %s)" % (current["name"], key, ", ".join(KEYS)))
+        kind = current["kind"]
+        keys = KEYS if kind == "vm" else DEVICE_KEYS
+        if key not in keys:
+            error(lineno, "%s '%s': unknown key '%s' (known: %s)" % (kind, current["name"], key, ", ".join(keys)))
             continue
         if key in current["lines"]:
-            error(lineno, "vm '%s': '%s' given twice (first on line %d)" % (current["name"], key, current["lines"][key]))
+            error(lineno, "%s '%s': '%s' given twice (first on line %d)" % (kind, current["name"], key,
+                                                                          current["lines"][key]))
             continue
         current["lines"][key] = lineno
         if not value:
-            error(lineno, "vm '%s': '%s' has no value" % (current["name"], key))
+            error(lineno, "%s '%s': '%s' has no value" % (kind, current["name"], key))
             continue
         try:
-            current[key] = check_vm_value(key, value)
+            current[key] = (check_vm_value if kind == "vm" else check_device_value)(key, value)
         except ValueError as e:
-            error(lineno, "vm '%s': %s" % (current["name"], e))
+            error(lineno, "%s '%s': %s" % (kind, current["name"], e))
 
     for vm in vms:
         for key in REQUIRED:
             if key not in vm["lines"]:
                 error(vm["line"], "vm '%s': required key '%s' is missing" % (vm["name"], key))
+    for dev in devices:
+        for key in DEVICE_REQUIRED:
+            if key not in dev["lines"]:
+                error(dev["line"], "device '%s': required key '%s' is missing" % (dev["name"], key))
+        owner = dev.get("owner")
+        if isinstance(owner, str):
+            vm = next((v for v in vms if v["name"] == owner), None)
+            if vm is None:
+                error(dev["lines"]["owner"], "device '%s': owner '%s' is not a vm of this policy"
+                      % (dev["name"], owner))
+            elif vm.get("role") == ROLES["guest"]:
+                error(dev["lines"]["owner"], "device '%s': owner '%s' is a guest: only an iovm may own devices"
+                      % (dev["name"], owner))
     if not vms:
         errors.append("%s: no [vm NAME] section: a policy needs at least one VM" % path)
     if len(vms) > MAX_VMS:
         error(vms[MAX_VMS]["line"], "more than %d VMs" % MAX_VMS)
+    if len(devices) > MAX_DEVICES:
+        error(devices[MAX_DEVICES]["line"], "more than %d devices" % MAX_DEVICES)
     if errors:
         raise PolicyError("\n".join(errors))
-    return vms
+    return vms, devices
 
 
 # ---- The binary format. A "record" here is a dict with every field of struct
@@ -210,7 +288,20 @@ def vm_record(vm):
     }
 
 
+def device_record(dev):
+    r = {"type": RECORD_DEVICE, "reserved": 0, "length": DEVICE.size,
+         "name": dev["name"].encode(), "owner": dev["owner"].encode(), "flags": dev["flags"],
+         "segment": 0, "bus": 0, "devfn": 0, "vendor_id": 0, "device_id": 0,
+         "class_code": 0, "class_mask": 0, "dev_reserved": bytes(8), "extra": b""}
+    r.update(dev["match"])
+    return r
+
+
 def pack_record(r):
+    if r["type"] == RECORD_DEVICE:
+        return DEVICE.pack(r["type"], r["reserved"], r["length"], r["name"], r["owner"], r["match"],
+                           r["flags"], r["segment"], r["bus"], r["devfn"], r["vendor_id"],
+                           r["device_id"], r["class_code"], r["class_mask"], r["dev_reserved"]) + r["extra"]
     body = VM.pack(r["type"], r["reserved"], r["length"], r["name"], r["image"], r["role"],
                    r["vcpus"], r["memory_size"], r["priority"], r["restart"], r["flags"],
                    r["vm_reserved"])
@@ -273,6 +364,15 @@ def with_record_length(length, extra):
     return apply
 
 
+def device_owner_guest(records):
+    """A device record given to the last VM, made a guest: only the hypervisor's own check can see it."""
+    vms = [r for r in records if r["type"] == RECORD_VM]
+    vms[-1]["role"] = ROLES["guest"]
+    records.append(device_record({"name": "owned", "owner": vms[-1]["name"].decode(), "flags": 0,
+                                  "match": {"match": MATCHES["id"], "vendor_id": 0x8086, "device_id": 0x100e}}))
+    return pack(records)
+
+
 # kind: (how, what the hypervisor should say)
 CORRUPTIONS = {
     "magic": (lambda r: pack(r, magic=b"UHVPOLCX"), "bad magic"),
@@ -307,6 +407,7 @@ CORRUPTIONS = {
     "restart": (corrupt_last("restart", 3), "unknown restart policy 3"),
     "flags": (corrupt_last("flags", 1), "undefined flag bit"),
     "vm-reserved": (corrupt_last("vm_reserved", b"\0" * 11 + b"\1"), "VM reserved bytes not zero"),
+    "device-owner-guest": (device_owner_guest, "a device owned by a guest"),
 }
 
 
@@ -336,17 +437,20 @@ def main(argv=None):
         print("mkpolicy: %s: %s" % (args.policy, e), file=sys.stderr)
         return 1
     try:
-        vms = parse_text(text, args.policy)
+        vms, devices = parse_text(text, args.policy)
     except PolicyError as e:
         print(e, file=sys.stderr)
         return 1
 
+    # Corruptions change the VM records (the last one): devices stay out of them.
     if args.corrupt_all:
         for kind, (how, _) in CORRUPTIONS.items():
             with open(os.path.join(args.corrupt_all, "corrupt-%s.bin" % kind), "wb") as f:
                 f.write(how([vm_record(vm) for vm in vms]))
         return 0
     records = [vm_record(vm) for vm in vms]
+    if not args.corrupt:
+        records += [device_record(dev) for dev in devices]
     blob = CORRUPTIONS[args.corrupt][0](records) if args.corrupt else pack(records)
     if not args.corrupt and len(blob) > MAX_SIZE:
         print("%s: the binary would be %d bytes, more than %d" % (args.policy, len(blob), MAX_SIZE),

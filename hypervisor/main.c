@@ -21,6 +21,7 @@
 #include <hv/multiboot2.h>
 #include <hv/panic.h>
 #include <hv/pci.h>
+#include <hv/pci_vm.h>
 #include <hv/platform.h>
 #include <hv/policy.h>
 #include <hv/sched.h>
@@ -109,6 +110,11 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	 * it and end the run, no panic (hv/policy.h, docs/policy.md).
 	 */
 	if (policy_load(&boot_info, frame_free_count() * FRAME_SIZE) < 0) {
+		pr_err("policy: nothing started");
+		platform_exit(false);
+	}
+	/* Device ownership from the accepted policy, before any VM exists. */
+	if (policy_get() && pci_vm_init(policy_get())) {
 		pr_err("policy: nothing started");
 		platform_exit(false);
 	}

@@ -65,25 +65,27 @@ static bool is_image_char(char c)
 	return c > ' ' && c <= '~';
 }
 
-static int parse_name(const struct uhv_policy_vm *v, uint32_t index, char *why, size_t why_size)
+/* A name field of a VM or device record ("vm", "device"): the record's position names it until then. */
+static int parse_name(const char *name, size_t size, const char *kind, uint32_t index,
+		      char *why, size_t why_size)
 {
-	size_t n = strnlen(v->name, sizeof(v->name));
+	size_t n = strnlen(name, size);
 
 	if (n == 0)
-		return format_reject(why, why_size, -HV_EINVAL, "vm #%u: name is empty", index);
-	if (n == sizeof(v->name))
+		return format_reject(why, why_size, -HV_EINVAL, "%s #%u: name is empty", kind, index);
+	if (n == size)
 		return format_reject(why, why_size, -HV_EINVAL,
-			      "vm #%u: name is not NUL-terminated within its %zu bytes",
-			      index, sizeof(v->name));
+			      "%s #%u: name is not NUL-terminated within its %zu bytes",
+			      kind, index, size);
 	for (size_t i = 0; i < n; i++)
-		if (!is_name_char(v->name[i]))
+		if (!is_name_char(name[i]))
 			return format_reject(why, why_size, -HV_EINVAL,
-				      "vm #%u: name has character 0x%02x at position %zu "
+				      "%s #%u: name has character 0x%02x at position %zu "
 				      "(only a-z, 0-9 and '-' are allowed)",
-				      index, (unsigned char)v->name[i], i);
-	if (!all_zero(v->name + n, sizeof(v->name) - n))
+				      kind, index, (unsigned char)name[i], i);
+	if (!all_zero(name + n, size - n))
 		return format_reject(why, why_size, -HV_EINVAL,
-			      "vm '%s': name field has nonzero bytes after its NUL", v->name);
+			      "%s '%s': name field has nonzero bytes after its NUL", kind, name);
 	return 0;
 }
 
@@ -117,7 +119,7 @@ static int parse_vm(const uint8_t *rec, struct policy *pol, char *why, size_t wh
 	int err;
 
 	memcpy(&v, rec, sizeof(v));
-	err = parse_name(&v, index, why, why_size);
+	err = parse_name(v.name, sizeof(v.name), "vm", index, why, why_size);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < pol->vm_count; i++)
@@ -175,6 +177,160 @@ static int parse_vm(const uint8_t *rec, struct policy *pol, char *why, size_t wh
 	return 0;
 }
 
+const char *policy_device_match_str(const struct policy_device *d, char *buf, size_t size)
+{
+	switch (d->match) {
+	case UHV_DEVICE_MATCH_BDF:
+		if (PCI_SEG(d->sbdf))
+			format(buf, size, "bdf %04x:%02x:%02x.%u", PCI_SEG(d->sbdf), PCI_BUS(d->sbdf),
+			       PCI_DEV(d->sbdf), PCI_FN(d->sbdf));
+		else
+			format(buf, size, "bdf %02x:%02x.%u", PCI_BUS(d->sbdf), PCI_DEV(d->sbdf),
+			       PCI_FN(d->sbdf));
+		break;
+	case UHV_DEVICE_MATCH_ID:
+		format(buf, size, "id %04x:%04x", d->vendor_id, d->device_id);
+		break;
+	case UHV_DEVICE_MATCH_CLASS:
+		format(buf, size, "class %02x.%02x.%02x/%06x", (d->class_code >> 16) & 0xff,
+		       (d->class_code >> 8) & 0xff, d->class_code & 0xff, d->class_mask);
+		break;
+	default:
+		format(buf, size, "?");
+	}
+	return buf;
+}
+
+/* The match fields of one mode; the others must be zero so that a record means one thing. */
+static int parse_device_match(const struct uhv_policy_device *d, struct policy_device *out,
+			      char *why, size_t why_size)
+{
+	bool bdf_set = d->segment || d->bus || d->devfn;
+	bool id_set = d->vendor_id || d->device_id;
+	bool class_set = d->class_code || d->class_mask;
+
+	switch (d->match) {
+	case UHV_DEVICE_MATCH_BDF:
+		if (id_set || class_set)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': matches by bdf but has id or class fields set", d->name);
+		out->sbdf = PCI_SBDF(d->segment, d->bus, d->devfn >> 3, d->devfn & 7);
+		return 0;
+	case UHV_DEVICE_MATCH_ID:
+		if (bdf_set || class_set)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': matches by id but has bdf or class fields set", d->name);
+		/* All ones is what an absent function reads; 0 is what some bridges answer. */
+		if (d->vendor_id == PCI_VENDOR_ID_INVALID || d->vendor_id == 0)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': vendor id 0x%04x is not a vendor", d->name, d->vendor_id);
+		out->vendor_id = d->vendor_id;
+		out->device_id = d->device_id;
+		return 0;
+	case UHV_DEVICE_MATCH_CLASS:
+		if (bdf_set || id_set)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': matches by class but has bdf or id fields set", d->name);
+		if ((d->class_code | d->class_mask) & ~UHV_DEVICE_CLASS_MASK)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': class %#x or mask %#x is wider than 24 bits",
+				      d->name, d->class_code, d->class_mask);
+		if (!d->class_mask)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': class mask is 0, which would match every function", d->name);
+		if (d->class_code & ~d->class_mask)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "device '%s': class %06x has bits outside its mask %06x",
+				      d->name, d->class_code, d->class_mask);
+		out->class_code = d->class_code;
+		out->class_mask = d->class_mask;
+		return 0;
+	}
+	return format_reject(why, why_size, -HV_EINVAL,
+		      "device '%s': unknown match %u (1 bdf, 2 id, 3 class)", d->name, d->match);
+}
+
+static int parse_device(const uint8_t *rec, struct policy *pol, char *why, size_t why_size)
+{
+	struct uhv_policy_device d;
+	struct policy_device out = { 0 };
+	uint32_t index = pol->device_count + 1;
+	size_t n;
+	int err;
+
+	memcpy(&d, rec, sizeof(d));
+	err = parse_name(d.name, sizeof(d.name), "device", index, why, why_size);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < pol->device_count; i++)
+		if (!strcmp(pol->devices[i].name, d.name))
+			return format_reject(why, why_size, -HV_EEXIST,
+				      "device '%s': duplicate name (device #%u has it too)", d.name, i + 1);
+	/* The owner is resolved once every VM is known (records may come in any order). */
+	n = strnlen(d.owner, sizeof(d.owner));
+	if (n == 0)
+		return format_reject(why, why_size, -HV_EINVAL, "device '%s': owner is empty", d.name);
+	if (n == sizeof(d.owner))
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "device '%s': owner is not NUL-terminated within its %zu bytes",
+			      d.name, sizeof(d.owner));
+	if (!all_zero(d.owner + n, sizeof(d.owner) - n))
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "device '%s': owner field has nonzero bytes after its NUL", d.name);
+	err = parse_device_match(&d, &out, why, why_size);
+	if (err)
+		return err;
+	if (d.flags & ~UHV_DEVICE_FLAGS)
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "device '%s': unknown field: flags %#x are not defined",
+			      d.name, d.flags & ~UHV_DEVICE_FLAGS);
+	if (!all_zero(d.reserved, sizeof(d.reserved)))
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "device '%s': unknown field: reserved bytes are not zero", d.name);
+
+	memcpy(out.name, d.name, sizeof(out.name));
+	out.match = (enum uhv_device_match)d.match;
+	out.flags = d.flags;
+	/* owner: set by resolve_owners(), in record order, once every VM is known. */
+	pol->devices[pol->device_count++] = out;
+	return 0;
+}
+
+/* Every device's owner is a VM of this policy, and an IOVM. */
+static int resolve_owners(const uint8_t *blob, const struct uhv_policy_header *hdr,
+			  struct policy *pol, char *why, size_t why_size)
+{
+	size_t off = sizeof(*hdr);
+	uint32_t k = 0;
+
+	/* The records were all checked by parse_records(): lengths and types are sound. */
+	for (uint32_t r = 0; r < hdr->record_count; r++) {
+		struct uhv_policy_record rec;
+		struct uhv_policy_device d;
+
+		memcpy(&rec, blob + off, sizeof(rec));
+		if (rec.type == UHV_POLICY_RECORD_DEVICE) {
+			const struct policy_vm *owner = NULL;
+
+			memcpy(&d, blob + off, sizeof(d));
+			for (uint32_t i = 0; i < pol->vm_count && !owner; i++)
+				if (!strcmp(pol->vms[i].name, d.owner))
+					owner = &pol->vms[i];
+			if (!owner)
+				return format_reject(why, why_size, -HV_ENOENT,
+					      "device '%s': owner '%s' is not a VM of this policy",
+					      d.name, d.owner);
+			if (owner->role != UHV_ROLE_IOVM)
+				return format_reject(why, why_size, -HV_EPERM,
+					      "device '%s': owner '%s' is a %s: only an IOVM may own devices",
+					      d.name, d.owner, policy_role_name(owner->role));
+			pol->devices[k++].owner = owner->id;
+		}
+		off += rec.length;
+	}
+	return 0;
+}
+
 static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hdr,
 			 struct policy *pol, char *why, size_t why_size)
 {
@@ -202,20 +358,32 @@ static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hd
 			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u at offset %#zx: truncated (length %u, the policy ends at %#zx)",
 				      r, off, rec.length, total);
-		if (rec.type != UHV_POLICY_RECORD_VM)
+		if (rec.type != UHV_POLICY_RECORD_VM && rec.type != UHV_POLICY_RECORD_DEVICE)
 			return format_reject(why, why_size, -HV_ENOTSUP,
 				      "record %u: unknown type %u (written for a newer hypervisor?)",
 				      r, rec.type);
 		if (rec.reserved)
 			return format_reject(why, why_size, -HV_EINVAL,
 				      "record %u: unknown field: reserved bytes are not zero", r);
-		if (rec.length != sizeof(struct uhv_policy_vm))
-			return format_reject(why, why_size, -HV_EBADMSG,
-				      "record %u: VM record is %u bytes, expected %zu",
-				      r, rec.length, sizeof(struct uhv_policy_vm));
-		if (pol->vm_count == UHV_POLICY_MAX_VMS)
-			return format_reject(why, why_size, -HV_E2BIG, "more than %u VMs", UHV_POLICY_MAX_VMS);
-		err = parse_vm(blob + off, pol, why, why_size);
+		if (rec.type == UHV_POLICY_RECORD_VM) {
+			if (rec.length != sizeof(struct uhv_policy_vm))
+				return format_reject(why, why_size, -HV_EBADMSG,
+					      "record %u: VM record is %u bytes, expected %zu",
+					      r, rec.length, sizeof(struct uhv_policy_vm));
+			if (pol->vm_count == UHV_POLICY_MAX_VMS)
+				return format_reject(why, why_size, -HV_E2BIG, "more than %u VMs",
+						     UHV_POLICY_MAX_VMS);
+			err = parse_vm(blob + off, pol, why, why_size);
+		} else {
+			if (rec.length != sizeof(struct uhv_policy_device))
+				return format_reject(why, why_size, -HV_EBADMSG,
+					      "record %u: device record is %u bytes, expected %zu",
+					      r, rec.length, sizeof(struct uhv_policy_device));
+			if (pol->device_count == UHV_POLICY_MAX_DEVICES)
+				return format_reject(why, why_size, -HV_E2BIG, "more than %u devices",
+						     UHV_POLICY_MAX_DEVICES);
+			err = parse_device(blob + off, pol, why, why_size);
+		}
 		if (err)
 			return err;
 		off += rec.length;
@@ -225,7 +393,7 @@ static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hd
 			      "%zu bytes after the last of %u records", total - off, hdr->record_count);
 	if (!pol->vm_count)
 		return format_reject(why, why_size, -HV_EINVAL, "no VMs (at least one is needed)");
-	return 0;
+	return resolve_owners(blob, hdr, pol, why, why_size);
 }
 
 static int parse(const uint8_t *blob, size_t size, struct policy *out, char *why, size_t why_size)
@@ -346,5 +514,235 @@ int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint6
 		vm->image_end = info.image_end;
 	}
 	pol->resources_checked = true;
+	return 0;
+}
+
+/* ---- Devices against the PCI functions present. ---- */
+
+/* "00:02.0", with the segment only when it is not 0. */
+static const char *sbdf_str(pci_sbdf_t s, char *buf, size_t size)
+{
+	if (PCI_SEG(s))
+		format(buf, size, "%04x:%02x:%02x.%u", PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s));
+	else
+		format(buf, size, "%02x:%02x.%u", PCI_BUS(s), PCI_DEV(s), PCI_FN(s));
+	return buf;
+}
+
+static bool device_matches(const struct policy_device *d, const struct pci_device *f)
+{
+	uint32_t class = (uint32_t)f->class_code << 16 | (uint32_t)f->subclass << 8 | f->prog_if;
+
+	switch (d->match) {
+	case UHV_DEVICE_MATCH_BDF:	return f->sbdf == d->sbdf;
+	case UHV_DEVICE_MATCH_ID:	return f->vendor_id == d->vendor_id && f->device_id == d->device_id;
+	case UHV_DEVICE_MATCH_CLASS:	return (class & d->class_mask) == d->class_code;
+	}
+	return false;
+}
+
+static bool is_pcie(const struct pci_device *f)
+{
+	for (unsigned int i = 0; i < f->cap_count; i++)
+		if (f->caps[i].id == PCI_CAP_ID_EXP)
+			return true;
+	return false;
+}
+
+/*
+ * The bridge whose requester id f's DMA may carry instead of its own, or
+ * NULL. A conventional PCI function has no requester id of its own on a
+ * PCIe fabric: the PCIe-to-PCI bridge above it forwards its DMA under the
+ * bridge's id or its secondary bus's (PCIe-to-PCI bridge spec 1.0, 2.3),
+ * so every function on that bus looks alike to the IOMMU. Detected from the
+ * topology: conventional (no PCI Express capability) on a bus that is some
+ * bridge's secondary bus.
+ */
+static const struct pci_device *requester_id_alias(const struct pci_device *f,
+						   const struct pci_device *devs, size_t count)
+{
+	if (is_pcie(f))
+		return NULL;
+	for (size_t i = 0; i < count; i++)
+		if (devs[i].header_type == PCI_HEADER_TYPE_BRIDGE &&
+		    PCI_SEG(devs[i].sbdf) == PCI_SEG(f->sbdf) && devs[i].secondary_bus == PCI_BUS(f->sbdf))
+			return &devs[i];
+	return NULL;
+}
+
+/* Host, ISA, PCI-to-PCI, CardBus...: whoever owns a bridge steers other devices' traffic. */
+static bool is_bridge(const struct pci_device *f)
+{
+	return f->header_type != PCI_HEADER_TYPE_NORMAL || f->class_code == PCI_CLASS_BRIDGE;
+}
+
+#define PCI_CONFIG_PORTS	0xcf8	/* CONFIG_ADDRESS and CONFIG_DATA: the hypervisor's */
+#define PCI_CONFIG_PORTS_COUNT	8
+#define GPA_LIMIT		(1ULL << 48)	/* 4-level EPT/NPT */
+#define MAP_GRANULE		4096ULL		/* the smallest EPT/NPT page */
+
+/* The BARs of f that would reach the owner: inside guest-physical space, clear of RAM and of other functions. */
+static int check_bars(const struct policy *pol, const struct policy_device *d, const struct pci_device *f,
+		      const struct pci_device *devs, size_t count, char *why, size_t why_size)
+{
+	uint64_t ram = pol->vms[d->owner - 1].memory_size;
+	char s[20], t[20];
+
+	for (unsigned int i = 0; i < f->bar_count && i < PCI_NUM_BARS; i++) {
+		const struct pci_bar *b = &f->bars[i];
+
+		if (b->type == PCI_BAR_NONE || !b->base)
+			continue;	/* not implemented, or not assigned by the firmware: never mapped */
+		if (b->type == PCI_BAR_IO) {
+			if (ranges_overlap(b->base, b->size, PCI_CONFIG_PORTS, PCI_CONFIG_PORTS_COUNT))
+				return format_reject(why, why_size, -HV_ERANGE,
+					      "device '%s': %s BAR%u ports %#llx-%#llx overlap the PCI "
+					      "configuration ports 0xcf8-0xcff", d->name,
+					      sbdf_str(f->sbdf, s, sizeof(s)), i, (unsigned long long)b->base,
+					      (unsigned long long)(b->base + b->size - 1));
+			continue;
+		}
+		if (ranges_overlap(b->base, b->size, 0, ram))
+			return format_reject(why, why_size, -HV_ERANGE,
+				      "device '%s': %s BAR%u %#llx-%#llx is overlapping memory: vm '%s' has "
+				      "RAM at 0-%#llx, and BARs appear at their host-physical address",
+				      d->name, sbdf_str(f->sbdf, s, sizeof(s)), i, (unsigned long long)b->base,
+				      (unsigned long long)(b->base + b->size - 1), pol->vms[d->owner - 1].name,
+				      (unsigned long long)(ram - 1));
+		if (b->base + b->size > GPA_LIMIT)
+			return format_reject(why, why_size, -HV_ERANGE,
+				      "device '%s': %s BAR%u %#llx is beyond the 48-bit guest-physical space",
+				      d->name, sbdf_str(f->sbdf, s, sizeof(s)), i, (unsigned long long)b->base);
+		/* Mapping works in pages: a smaller BAR brings the rest of its page along. */
+		uint64_t first = ALIGN_DOWN(b->base, MAP_GRANULE);
+		uint64_t len = ALIGN_UP(b->base + b->size, MAP_GRANULE) - first;
+		for (size_t k = 0; k < count; k++) {
+			if (devs[k].sbdf == f->sbdf)
+				continue;
+			for (unsigned int j = 0; j < devs[k].bar_count && j < PCI_NUM_BARS; j++) {
+				const struct pci_bar *o = &devs[k].bars[j];
+
+				if (o->type == PCI_BAR_NONE || o->type == PCI_BAR_IO || !o->base)
+					continue;
+				if (ranges_overlap(first, len, o->base, o->size))
+					return format_reject(why, why_size, -HV_ERANGE,
+						      "device '%s': %s BAR%u %#llx shares its pages with %s BAR%u "
+						      "%#llx: mapping it would expose the other function",
+						      d->name, sbdf_str(f->sbdf, s, sizeof(s)), i,
+						      (unsigned long long)b->base,
+						      sbdf_str(devs[k].sbdf, t, sizeof(t)), j,
+						      (unsigned long long)o->base);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Assign f to d's owner, or say why it cannot be. */
+static int assign_function(struct policy *pol, uint32_t di, const struct pci_device *f,
+			   const struct pci_device *devs, size_t count, char *why, size_t why_size)
+{
+	const struct policy_device *d = &pol->devices[di];
+	const struct pci_device *alias;
+	char s[20], t[20], u[20];
+
+	if (is_bridge(f))
+		return format_reject(why, why_size, -HV_EPERM,
+			      "device '%s': %s (%04x:%04x, class %02x.%02x.%02x) is a bridge: bridges are "
+			      "never assignable", d->name, sbdf_str(f->sbdf, s, sizeof(s)), f->vendor_id,
+			      f->device_id, f->class_code, f->subclass, f->prog_if);
+	for (uint32_t a = 0; a < pol->assignment_count; a++) {
+		const struct policy_assignment *other = &pol->assignments[a];
+
+		if (other->sbdf == f->sbdf)
+			return format_reject(why, why_size, -HV_EEXIST,
+				      "device '%s': %s is matched twice: device '%s' gives it to vm '%s', "
+				      "device '%s' to vm '%s'", d->name, sbdf_str(f->sbdf, s, sizeof(s)),
+				      pol->devices[other->device].name, pol->vms[other->owner - 1].name,
+				      d->name, pol->vms[d->owner - 1].name);
+	}
+	if (PCI_SEG(f->sbdf))
+		return format_reject(why, why_size, -HV_EPERM,
+			      "device '%s': %s is on segment %u: VMs reach segment 0 only "
+			      "(configuration mechanism #1)", d->name, sbdf_str(f->sbdf, s, sizeof(s)),
+			      PCI_SEG(f->sbdf));
+	alias = requester_id_alias(f, devs, count);
+	if (alias && !(d->flags & UHV_DEVICE_SHARED_REQUESTER_ID_OK))
+		return format_reject(why, why_size, -HV_EPERM,
+			      "device '%s': %s shares its requester id with every function behind "
+			      "bridge %s (conventional PCI behind a bridge: the IOMMU cannot tell their "
+			      "DMA apart); add flags = shared-requester-id-ok to accept that",
+			      d->name, sbdf_str(f->sbdf, s, sizeof(s)), sbdf_str(alias->sbdf, t, sizeof(t)));
+	if (alias)
+		for (uint32_t a = 0; a < pol->assignment_count; a++) {
+			const struct policy_assignment *other = &pol->assignments[a];
+			const struct pci_device *of = NULL;
+
+			for (size_t k = 0; k < count && !of; k++)
+				if (devs[k].sbdf == other->sbdf)
+					of = &devs[k];
+			if (of && other->owner != d->owner && requester_id_alias(of, devs, count) == alias)
+				return format_reject(why, why_size, -HV_EPERM,
+					      "device '%s': %s and %s share a requester id behind bridge %s "
+					      "but would go to vm '%s' and vm '%s'",
+					      d->name, sbdf_str(f->sbdf, s, sizeof(s)),
+					      sbdf_str(other->sbdf, t, sizeof(t)),
+					      sbdf_str(alias->sbdf, u, sizeof(u)),
+					      pol->vms[d->owner - 1].name, pol->vms[other->owner - 1].name);
+		}
+	int err = check_bars(pol, d, f, devs, count, why, why_size);
+	if (err)
+		return err;
+	if (pol->assignment_count == POLICY_MAX_ASSIGNMENTS)
+		return format_reject(why, why_size, -HV_E2BIG, "device '%s': more than %u functions assigned",
+			      d->name, POLICY_MAX_ASSIGNMENTS);
+	pol->assignments[pol->assignment_count++] = (struct policy_assignment){
+		.sbdf = f->sbdf, .owner = d->owner, .device = di,
+	};
+	return 0;
+}
+
+int policy_check_devices(struct policy *pol, const struct pci_device *devs, size_t count,
+			 bool iommu, char *why, size_t why_size)
+{
+	char m[40], s[20];
+
+	if (why && why_size)
+		why[0] = '\0';
+	pol->devices_checked = false;
+	pol->unprotected_dma = false;
+	pol->assignment_count = 0;
+	for (uint32_t di = 0; di < pol->device_count && di < UHV_POLICY_MAX_DEVICES; di++) {
+		const struct policy_device *d = &pol->devices[di];
+		const struct pci_device *first = NULL;
+
+		for (size_t k = 0; k < count; k++) {
+			if (!device_matches(d, &devs[k]))
+				continue;
+			int err = assign_function(pol, di, &devs[k], devs, count, why, why_size);
+			if (err) {
+				pol->assignment_count = 0;
+				return err;
+			}
+			if (!first)
+				first = &devs[k];
+		}
+		if (!first) {
+			pol->assignment_count = 0;
+			return format_reject(why, why_size, -HV_ENODEV,
+				      "device '%s' (%s) matches no PCI function present", d->name,
+				      policy_device_match_str(d, m, sizeof(m)));
+		}
+		/* Without remapping, a device's DMA reaches every byte of host memory. */
+		if (!iommu && !(d->flags & UHV_DEVICE_UNPROTECTED_DMA)) {
+			pol->assignment_count = 0;
+			return format_reject(why, why_size, -HV_EPERM,
+				      "device '%s': no IOMMU (no ACPI DMAR table): %s could DMA into any "
+				      "memory; add flags = unprotected-dma to assign it anyway",
+				      d->name, sbdf_str(first->sbdf, s, sizeof(s)));
+		}
+	}
+	pol->unprotected_dma = !iommu && pol->assignment_count;
+	pol->devices_checked = true;
 	return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include <abi/errno.h>
 #include <hv/console.h>
+#include <hv/iommu_present.h>
 #include <hv/mm.h>
 #include <hv/policy.h>
 #include <hv/string.h>
@@ -35,6 +36,15 @@ static void print_table(const struct policy *pol)
 			policy_role_name(vm->role), (unsigned long long)(vm->memory_size / MiB),
 			vm->image, vm->priority, policy_restart_name(vm->restart));
 	}
+	for (uint32_t i = 0; i < pol->device_count; i++) {
+		const struct policy_device *d = &pol->devices[i];
+		char match[40];
+
+		pr_info("policy: device %-15s -> vm '%s', %s%s%s", d->name, pol->vms[d->owner - 1].name,
+			policy_device_match_str(d, match, sizeof(match)),
+			d->flags & UHV_DEVICE_UNPROTECTED_DMA ? ", unprotected-dma" : "",
+			d->flags & UHV_DEVICE_SHARED_REQUESTER_ID_OK ? ", shared-requester-id-ok" : "");
+	}
 }
 
 int policy_load(const struct boot_info *bi, uint64_t free_bytes)
@@ -63,6 +73,12 @@ int policy_load(const struct boot_info *bi, uint64_t free_bytes)
 	if (!err)
 		err = policy_check_resources(&active_policy, bi, free_bytes, map_module,
 					     why, sizeof(why));
+	if (!err) {
+		size_t count;
+		const struct pci_device *devs = pci_devices(&count);
+
+		err = policy_check_devices(&active_policy, devs, count, iommu_present(), why, sizeof(why));
+	}
 	if (err) {
 		pr_err("policy: refused: %s", why);
 		memset(&active_policy, 0, sizeof(active_policy));

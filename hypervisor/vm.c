@@ -11,6 +11,7 @@
 #include <hv/frame.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
+#include <hv/pci_vm.h>
 #include <hv/policy.h>
 #include <hv/string.h>
 #include <hv/time.h>
@@ -81,6 +82,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 	if (!err)
 		err = pt_map(&vm->gpt, 0, vm->mem_hpa, cfg->memory_size,
 			     PT_WRITE | PT_EXEC | PT_USER, PT_SIZE_4K | PT_SIZE_2M);
+	if (!err)
+		err = pci_vm_map(vm);	/* its devices' BARs */
 	if (err) {
 		if (vm->gpt.root)
 			pt_destroy(&vm->gpt);
@@ -118,6 +121,11 @@ int vm_start(struct vm *vm)
 		pr_err("vm '%s': cannot create its vCPU (%d)", vm->cfg.name, err);
 		return err;
 	}
+	err = pci_vm_start(vm);
+	if (err) {
+		vcpu_backend()->vcpu_destroy(&vm->vcpu);
+		return err;
+	}
 	vm->vcpu.state = VCPU_RUNNABLE;
 	vm->state = VM_RUNNING;
 	vm->start_tsc = time_tsc();
@@ -132,6 +140,7 @@ static void vm_halt_vcpu(struct vm *vm)
 {
 	vm->vcpu.state = VCPU_STOPPED;
 	vcpu_backend()->vcpu_destroy(&vm->vcpu);
+	pci_vm_release(vm);	/* a stopped VM's devices must not go on with DMA */
 }
 
 void vm_stop(struct vm *vm, int exit_code)
@@ -190,8 +199,9 @@ void vm_destroy(struct vm *vm)
 {
 	if (vm->state == VM_RUNNING)
 		vm_halt_vcpu(vm);
+	pci_vm_release(vm);
 	memset(vm_memory(vm), 0, vm->cfg.memory_size);
-	pt_destroy(&vm->gpt);
+	pt_destroy(&vm->gpt);		/* its RAM and its devices' BARs */
 	BUG_ON(frame_free_contig(vm->mem_hpa, vm->cfg.memory_size / FRAME_SIZE));
 	memset(vm, 0, sizeof(*vm));
 }
@@ -317,6 +327,8 @@ int vm_start_all(const struct policy *pol, const struct boot_info *bi)
 
 		memcpy(cfg.name, p->name, sizeof(cfg.name));
 		int err = vm_create(&cfg, &vm);
+		/* Device ownership (pci_owner.c) names VMs by policy id: slot order must match it. */
+		BUG_ON(!err && vm->id != p->id);
 		if (err)
 			pr_err("vm '%s': cannot be created (%d)", p->name, err);
 		else if ((err = vm_start(vm)) != 0)

@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/cpuid.h>
 #include <hv/console.h>
+#include <hv/pci_owner.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
@@ -59,9 +60,15 @@ enum exit_action vmexit_cpuid(struct vcpu *v)
 
 /* ---- Port I/O and MSRs: deny by default. ---- */
 
+/*
+ * The PCI configuration ports are every VM's (its own virtual view, see
+ * hv/pci_owner.h); an owner's I/O BARs never exit (opened in its bitmap).
+ * Any other port is denied.
+ */
 enum exit_action vmexit_io(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *value)
 {
-	(void)value;
+	if (vpci_port_io(v->vm->id, &v->vm->pci_config_address, port, size, in, value))
+		return EXIT_ADVANCE;
 	vm_fail(v->vm, "port I/O denied: %s port %#x (%u byte%s) at RIP %#llx", in ? "IN from" : "OUT to",
 		port, size, size == 1 ? "" : "s", (unsigned long long)v->regs.rip);
 	return EXIT_STOP;
@@ -83,6 +90,16 @@ enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write)
 
 enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access)
 {
+	const struct pci_assigned *a = pci_owner_msix_at(v->vm->id, gpa);
+
+	if (a) {
+		vm_fail(v->vm, "%s %s at guest-physical %#llx: the MSI-X table of %02x:%02x.%u "
+			"(not mapped: interrupt remapping comes later) at RIP %#llx",
+			backend->gpa_format->name, access & MEM_WRITE ? "write" : "read",
+			(unsigned long long)gpa, PCI_BUS(a->dev->sbdf), PCI_DEV(a->dev->sbdf),
+			PCI_FN(a->dev->sbdf), (unsigned long long)v->regs.rip);
+		return EXIT_STOP;
+	}
 	vm_fail(v->vm, "%s %s at guest-physical %#llx (not its memory) at RIP %#llx",
 		backend->gpa_format->name,
 		access & MEM_EXEC ? "instruction fetch" : access & MEM_WRITE ? "write" : "read",

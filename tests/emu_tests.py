@@ -17,6 +17,8 @@ Fields:
   images    (optional) guest names: build/guests/<name>.elf as module "<name>.elf"
 """
 
+import re
+
 # An exception report: the vector, where it hit, the registers, a backtrace
 # that reaches the self-test dispatcher, then the panic and a failed exit.
 # registers: extra regexes for the register dump (e.g. CR2 for a page fault).
@@ -30,6 +32,9 @@ def exception_report(vector_regex, registers=()):
         r"E hv: +#\d+ +0x[0-9a-f]{16} selftest_run\+0x[0-9a-f]+",
         r"E hv: PANIC: ",
     ]
+
+# Where Bochs' i440fx puts the e1000 of boot/bochsrc.in (pci: slot1=e1000).
+BOCHS_E1000 = "00:02.0"
 
 # Signs that something went wrong in a run that must succeed.
 NO_ERRORS = [r"PANIC", r"exception \d+", r"^\[[^\]]*\] E "]
@@ -249,8 +254,8 @@ FAULTS = {  # every attempt of each mode, in order: each must be named by the hy
     # tables), which reports the exception and stops itself: #PF 0x8e, #GP 0x8d.
     "unmapped": [r"stopped itself with exit code 142"] * 4 + [r"stopped itself with exit code 141"],
     "ioport": [r"contained: port I/O denied: OUT to port 0x3f8 \(1 byte\)",
-               r"contained: port I/O denied: OUT to port 0xcf8 \(4 bytes\)",
-               r"contained: port I/O denied: IN from port 0xcfc \(4 bytes\)",
+               r"contained: port I/O denied: OUT to port 0xcf8 \(2 bytes\)",
+               r"contained: port I/O denied: IN from port 0xcfd \(2 bytes\)",
                r"contained: port I/O denied: OUT to port 0x64 \(1 byte\)",
                r"contained: port I/O denied: OUT to port 0xcf9 \(1 byte\)",
                r"contained: port I/O denied: OUT to port 0x80 \(1 byte\)"],
@@ -369,4 +374,82 @@ POLICY_CASES = [
          forbid=[r"PANIC"], outcome="success", timeout=90),
 ]
 
-CASES += POLICY_CASES + vm_cases("qemu") + vm_cases("bochs")
+
+# ---------------------------------------------------------------------------
+# PCI ownership: an IOVM that owns the e1000 sees it (and only it) through
+# ports 0xCF8/0xCFC, reaches its registers, cannot move its BARs; a guest
+# sees nothing; bad device records are refused before anything starts.
+
+QEMU_E1000 = ["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
+
+
+def pci_iovm_lines(bdf, bar0, io):
+    """pcienum in the IOVM 'net' that owns the e1000 at bdf, then in the guest 'app'."""
+    b = re.escape(bdf)
+    return [
+        rf"I hv: pci: vm 'net': {b} BAR0 {bar0}-0x[0-9a-f]+ mapped uncached at the same guest-physical address",
+        rf"I net: TEST net: config-address PASS",
+        rf"I net: TEST net: 1 function\(s\) found",
+        rf"I net: TEST net: enumerate PASS",
+        rf"I net: TEST net: found {b} 8086:100e class 02.00.00 header 00",
+        rf"I net: TEST net: {b} BAR0 mem32 {bar0} size 0x20000",
+        rf"I net: TEST net: {b} BAR1 io {io} size 0x40",
+        rf"I net: TEST net: {b} ROM BAR sizes to 0 \(no ROM\)",
+        rf"I net: TEST net: bars PASS",
+        rf"I net: TEST net: {b} e1000 STATUS = 0x[0-9a-f]+",
+        rf"I net: TEST net: {b} e1000 RDBAL write/read back through the mapped BAR: 0x12345670",
+        rf"I net: TEST net: mmio PASS",
+        rf"I net: TEST net: {b} e1000 I/O window at port {io} reached: IOADDR (0|0x[0-9a-f]+), IODATA (0|0x[0-9a-f]+)",
+        rf"I net: TEST net: io PASS",
+        rf"W hv: pci: vm 'net': {b} BAR0 relocation to 0x[0-9a-f]+ refused \(BARs stay where the firmware put them\)",
+        rf"I net: TEST net: {b} BAR0: wrote 0x[0-9a-f]+, reads {bar0}",
+        rf"I net: TEST net: relocate PASS",
+        *vm_lines("net", 6),
+        r"I app: TEST app: 0 function\(s\) found",
+        r"I app: TEST app: enumerate PASS",
+        *vm_lines("app", 2),
+        r"I hv: sched: 2 VM\(s\): all stopped cleanly",
+    ]
+
+
+def pci_refused(name, emulator, policy, message, args=(), images=("pcienum",)):
+    return dict(name=f"{emulator}-pci-{name}", emulator=emulator, cmdline="", args=list(args),
+                policy=policy, images=list(images),
+                expect=[r"E hv: policy: refused: " + message, r"E hv: policy: nothing started"],
+                forbid=[r"PANIC", r"vm '\w+': started"], outcome="failure",
+                timeout=BACKENDS[emulator]["timeout"])
+
+
+PCI_CASES = [
+    dict(name="qemu-pci-iovm", emulator="qemu", cmdline="", args=QEMU_E1000,
+         policy="tests/policies/vm-pci-iovm.policy", images=["pcienum"],
+         expect=[r"I hv: policy: device nic +-> vm 'net', id 8086:100e$",
+                 r"I hv: pci: 00:02.0 8086:100e Ethernet controller -> vm 'net' \(device 'nic'\)",
+                 r"W hv: pci: assigned devices' DMA is not confined yet",
+                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+")],
+         forbid=[r"PANIC", r"check failed", r"UNPROTECTED DMA", r"port I/O denied", r"^\[[^\]]*\] E "],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    dict(name="bochs-pci-unprotected", emulator="bochs", cmdline="",
+         policy="tests/policies/vm-pci-unprotected.policy", images=["pcienum"],
+         expect=[r"I hv: policy: device nic +-> vm 'net', class 02.00.00/ffffff, unprotected-dma",
+                 r"W hv: \*{72}",
+                 r"W hv: \* UNPROTECTED DMA: there is no IOMMU",
+                 r"W hv: \*   vm 'net' \(device 'nic', 00:0[0-9a-f].0\) CAN OVERWRITE ANY MEMORY",
+                 r"W hv: \* as those IOVMs and their devices behave",
+                 r"I hv: vcpu: VMX backend",
+                 *pci_iovm_lines(BOCHS_E1000, r"0x[0-9a-f]+", r"0x[0-9a-f]+")],
+         forbid=[r"PANIC", r"check failed", r"port I/O denied", r"^\[[^\]]*\] E "],
+         outcome="success", timeout=BACKENDS["bochs"]["timeout"]),
+    pci_refused("twice", "qemu", "tests/policies/vm-pci-twice.policy",
+                r"device 'any-nic': 00:02.0 is matched twice: device 'nic' gives it to vm 'net', "
+                r"device 'any-nic' to vm 'store'$", QEMU_E1000),
+    pci_refused("owner-guest", "qemu", {"path": "tests/policies/vm-pci-iovm.policy", "corrupt": "device-owner-guest"},
+                r"device 'owned': owner 'app' is a guest: only an IOVM may own devices$", QEMU_E1000),
+    pci_refused("no-match", "qemu", "tests/policies/vm-pci-no-match.policy",
+                r"device 'nvme' \(bdf 00:1f.7\) matches no PCI function present$", QEMU_E1000),
+    pci_refused("no-iommu", "bochs", "tests/policies/vm-pci-no-iommu.policy",
+                r"device 'nic': no IOMMU \(no ACPI DMAR table\): 00:0[0-9a-f].0 could DMA into any memory; "
+                r"add flags = unprotected-dma to assign it anyway$"),
+]
+
+CASES += POLICY_CASES + PCI_CASES + vm_cases("qemu") + vm_cases("bochs")

@@ -94,6 +94,78 @@ class Binary(unittest.TestCase):
         self.assertIn("unknown --corrupt kind 'nonsense'", err)
 
 
+IOVM = "[vm net]\nrole = iovm\nimage = net.elf\nmemory = 4M\n"
+
+
+class Devices(unittest.TestCase):
+    DEVICE = struct.Struct("<HHI16s16sIIHBBHHII8s")
+
+    def compile(self, text):
+        rc, err, data = run(text)
+        self.assertEqual((rc, err), (0, ""))
+        return data
+
+    def test_each_match_mode_and_the_flags(self):
+        data = self.compile(IOVM + "[device nic]\nowner = net\nmatch = bdf 00:02.0\n"
+                            "[device wifi]\nowner = net\nmatch = id 8086:100E\nflags = unprotected-dma\n"
+                            "[device any-nic]\nowner = net\nmatch = class 02.00.00/ff0000\n"
+                            "flags = unprotected-dma, shared-requester-id-ok\n"
+                            "[device far]\nowner = net\nmatch = bdf 0001:3a:1f.7\n")
+        self.assertEqual(struct.unpack_from("<I", data, 20)[0], 5)
+        self.assertEqual(len(data), 32 + 96 + 4 * 72)
+        recs = [self.DEVICE.unpack_from(data, 32 + 96 + 72 * i) for i in range(4)]
+        name = lambda n: n.encode().ljust(16, b"\0")
+        self.assertEqual(recs[0], (2, 0, 72, name("nic"), name("net"), 1, 0, 0, 0, 2 << 3, 0, 0, 0, 0, bytes(8)))
+        self.assertEqual(recs[1], (2, 0, 72, name("wifi"), name("net"), 2, 1, 0, 0, 0, 0x8086, 0x100e, 0, 0,
+                                   bytes(8)))
+        self.assertEqual(recs[2], (2, 0, 72, name("any-nic"), name("net"), 3, 3, 0, 0, 0, 0, 0, 0x020000,
+                                   0xff0000, bytes(8)))
+        self.assertEqual(recs[3][7:10], (1, 0x3a, 0x1f << 3 | 7))
+
+    def test_class_mask_defaults_to_all_bits(self):
+        data = self.compile(IOVM + "[device d]\nowner = net\nmatch = class 01.08.02\n")
+        self.assertEqual(self.DEVICE.unpack_from(data, 32 + 96)[12:14], (0x010802, 0xffffff))
+
+    def check(self, text, *messages):
+        rc, err, data = run(text)
+        self.assertEqual(rc, 1)
+        self.assertIsNone(data)
+        self.assertEqual(err.splitlines(), list(messages))
+
+    def test_errors(self):
+        dev = IOVM + "[device d]\nowner = net\n"
+        cases = {
+            "match = bdf 00:20.0": "device number 0x20 in 'bdf 00:20.0' is more than 0x1f",
+            "match = bdf 00:02.8": "match 'bdf 00:02.8' is not one of: bdf [SEG:]BB:DD.F, id VVVV:DDDD, "
+                                   "class CC.SS.PP[/MASK] (hexadecimal)",
+            "match = id ffff:1234": "vendor id 0xffff is not a vendor",
+            "match = id 0000:1234": "vendor id 0x0000 is not a vendor",
+            "match = class 02.00.00/000000": "class mask is 0, which would match every function",
+            "match = class 02.00.01/ffff00": "class 020001 has bits outside its mask ffff00",
+            "flags = no-iommu": "unknown flag 'no-iommu' (known: unprotected-dma, shared-requester-id-ok)",
+        }
+        for line, msg in cases.items():
+            text = dev + ("match = bdf 00:02.0\n" if not line.startswith("match") else "") + line + "\n"
+            self.check(text, "t.policy:%d: device 'd': %s" % (len(text.splitlines()), msg))
+
+    def test_owner_must_be_an_iovm_of_this_policy(self):
+        self.check(IOVM + "[device d]\nowner = app\nmatch = id 8086:100e\n",
+                   "t.policy:6: device 'd': owner 'app' is not a vm of this policy")
+        self.check(IOVM + "[vm app]\nrole = guest\nimage = a\nmemory = 2M\n"
+                   "[device d]\nowner = app\nmatch = id 8086:100e\n",
+                   "t.policy:10: device 'd': owner 'app' is a guest: only an iovm may own devices")
+
+    def test_required_keys_duplicates_and_unknown_keys(self):
+        self.check(IOVM + "[device d]\n",
+                   "t.policy:5: device 'd': required key 'owner' is missing",
+                   "t.policy:5: device 'd': required key 'match' is missing")
+        self.check(IOVM + "[device d]\nowner = net\nmatch = id 8086:100e\nbdf = 00:02.0\n"
+                   "match = id 8086:100f\n[device d]\nowner = net\nmatch = id 8086:100e\n",
+                   "t.policy:8: device 'd': unknown key 'bdf' (known: owner, match, flags)",
+                   "t.policy:9: device 'd': 'match' given twice (first on line 7)",
+                   "t.policy:10: duplicate device 'd' (first defined on line 5)")
+
+
 class TextErrors(unittest.TestCase):
     def check(self, text, *messages):
         rc, err, data = run(text)
@@ -108,10 +180,11 @@ class TextErrors(unittest.TestCase):
                    "t.policy:5: vm 'a': unknown key 'cpus' (known: role, image, memory, vcpus, priority, restart)")
 
     def test_unknown_section(self):
-        self.check("[device nic]\n" + self.VM, "t.policy:1: unknown section 'device' (only [vm NAME] exists)")
+        self.check("[disk d]\n" + self.VM, "t.policy:1: unknown section 'disk' (known: [vm NAME], [device NAME])")
 
     def test_malformed_section(self):
-        self.check("[vm a b c]\n" + self.VM, "t.policy:1: malformed section header '[vm a b c]' (expected [vm NAME])")
+        self.check("[vm a b c]\n" + self.VM,
+                   "t.policy:1: malformed section header '[vm a b c]' (expected [vm NAME] or [device NAME])")
         self.check("[vm]\n" + self.VM, "t.policy:1: [vm] needs a name: [vm NAME]")
 
     def test_key_outside_a_section(self):

@@ -26,6 +26,9 @@ UNIT_SRCS_hwcheck := hypervisor/arch/x86/hwcheck.c hypervisor/arch/x86/vtd_forma
 UNIT_SRCS_multiboot2 := hypervisor/multiboot2.c
 UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+# Device ownership and the configuration space a VM sees, over a simulated bus.
+UNIT_TESTS += pci_owner
+UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 # The guest-stub runtime's pure logic, and the hostile guest's ABI oracle.
 UNIT_TESTS += guest_runtime guest_hostile
@@ -93,8 +96,8 @@ FUZZ_SEEDDEPS_multiboot2 = $(wildcard tests/fixtures/mbi-*.bin)
 FUZZ_SEEDDEPS_acpi = tests/fuzz/make_corpus.sh $(wildcard tests/fixtures/acpi/*/*.bin)
 FUZZ_TARGETS += policy elf_image
 FUZZ_SRCS_policy := hypervisor/policy.c hypervisor/elf_image.c hypervisor/lib/crc32.c hypervisor/lib/format.c
-FUZZ_MKSEEDS_policy = cp $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin
-FUZZ_SEEDDEPS_policy = $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin
+FUZZ_MKSEEDS_policy = cp $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin $(TEST_POLICY_DIR)/vm-pci-iovm.bin
+FUZZ_SEEDDEPS_policy = $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bin $(TEST_POLICY_DIR)/vm-pci-iovm.bin
 FUZZ_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
 FUZZ_MKSEEDS_elf_image = cp $(TEST_IMAGE)
 FUZZ_SEEDDEPS_elf_image = $(TEST_IMAGE)

@@ -13,7 +13,9 @@
  *                   do not map (NULL, 1 TiB, non-canonical)
  *                                                -> guest #PF/#GP: the runtime
  *                   reports it and stops with RT_EXIT_EXCEPTION(vector)
- *   fault-ioport    IN/OUT to COM1, PCI config, the keyboard controller's
+ *   fault-ioport    IN/OUT to COM1, the PCI configuration ports at a size
+ *                   or alignment mechanism #1 does not have (the ports
+ *                   themselves are every VM's), the keyboard controller's
  *                   and 0xcf9's reset             -> port I/O exit, VM stopped
  *   fault-msr       WRMSR/RDMSR of IA32_APIC_BASE, EFER, LSTAR, ...
  *                                                -> MSR exit, VM stopped
@@ -119,16 +121,16 @@ static void port_out8(const struct attempt *a)
 	__asm__ volatile("outb %b0, %w1" :: "a"((uint8_t)a->value), "Nd"((uint16_t)a->addr));
 }
 
-static void port_out32(const struct attempt *a)
+static void port_out16(const struct attempt *a)
 {
-	__asm__ volatile("outl %0, %w1" :: "a"((uint32_t)a->value), "Nd"((uint16_t)a->addr));
+	__asm__ volatile("outw %0, %w1" :: "a"((uint16_t)a->value), "Nd"((uint16_t)a->addr));
 }
 
-static void port_in32(const struct attempt *a)
+static void port_in16(const struct attempt *a)
 {
-	uint32_t v;
+	uint16_t v;
 
-	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"((uint16_t)a->addr));
+	__asm__ volatile("inw %w1, %0" : "=a"(v) : "Nd"((uint16_t)a->addr));
 	test_log("read %#x from port %#llx", v, (unsigned long long)a->addr);
 }
 
@@ -191,8 +193,9 @@ static const struct attempt unmapped[] = {
 
 static const struct attempt ioport[] = {
 	{ "OUT 'X' to port 0x3f8 (COM1)", port_out8, 0x3f8, 'X', EXPECT_IO },
-	{ "OUT 0x80000000 to port 0xcf8 (PCI config address)", port_out32, 0xcf8, 0x80000000ULL, EXPECT_IO },
-	{ "IN from port 0xcfc (PCI config data)", port_in32, 0xcfc, 0, EXPECT_IO },
+	{ "OUT 0x8000 to port 0xcf8 as a word (CONFIG_ADDRESS takes 32 bits only)", port_out16, 0xcf8,
+	  0x8000, EXPECT_IO },
+	{ "IN from port 0xcfd as a word (misaligned PCI config data)", port_in16, 0xcfd, 0, EXPECT_IO },
 	{ "OUT 0xfe to port 0x64 (keyboard controller: resets the machine)", port_out8, 0x64, 0xfe, EXPECT_IO },
 	{ "OUT 0x06 to port 0xcf9 (reset control: resets the machine)", port_out8, 0xcf9, 0x06, EXPECT_IO },
 	{ "OUT 0 to port 0x80 (POST code)", port_out8, 0x80, 0, EXPECT_IO },

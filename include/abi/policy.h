@@ -10,6 +10,8 @@
  *
  * Layout: struct uhv_policy_header, then header.record_count records, each
  * starting with struct uhv_policy_record and padded to a multiple of 8.
+ * New kinds of records are new record types, not a new revision: a
+ * hypervisor that does not know a type refuses the policy by that type.
  * All integers little-endian. Reserved fields and unknown flag bits must be
  * zero; an unknown record type is an error (a newer policy needs a newer
  * hypervisor).
@@ -26,6 +28,8 @@
 #define UHV_POLICY_REVISION	1
 #define UHV_POLICY_MAX_SIZE	(64 * 1024)
 #define UHV_POLICY_MAX_VMS	16
+#define UHV_POLICY_MAX_DEVICES	32
+#define UHV_POLICY_DEVICE_NAME_MAX	16
 #define UHV_POLICY_IMAGE_MAX	32
 
 /*
@@ -49,7 +53,8 @@ struct uhv_policy_header {
 
 enum uhv_policy_record_type {
 	UHV_POLICY_RECORD_VM = 1,
-	/* revision 2+: devices, channels */
+	UHV_POLICY_RECORD_DEVICE = 2,
+	/* to come: channels */
 };
 
 struct uhv_policy_record {
@@ -77,6 +82,42 @@ struct uhv_policy_vm {
 	uint32_t reserved[3];
 };
 
+/*
+ * A device record gives PCI functions to an IOVM. Exactly one way of
+ * matching functions; the fields of the other ways must be zero. A record
+ * must match at least one function present at boot, and may match several
+ * (by id or class): each goes to the owner.
+ */
+enum uhv_device_match {
+	UHV_DEVICE_MATCH_BDF = 1,	/* segment, bus, devfn */
+	UHV_DEVICE_MATCH_ID = 2,	/* vendor_id, device_id */
+	UHV_DEVICE_MATCH_CLASS = 3,	/* (class << 16 | subclass << 8 | prog-if) & class_mask */
+};
+
+/* Assign even without an IOMMU: the owner's device can then DMA into any memory. */
+#define UHV_DEVICE_UNPROTECTED_DMA	(1U << 0)
+/* Accept a function whose DMA the IOMMU cannot tell apart from its neighbours' (behind a bridge). */
+#define UHV_DEVICE_SHARED_REQUESTER_ID_OK (1U << 1)
+#define UHV_DEVICE_FLAGS		(UHV_DEVICE_UNPROTECTED_DMA | UHV_DEVICE_SHARED_REQUESTER_ID_OK)
+
+#define UHV_DEVICE_CLASS_MASK		0xffffffU	/* class codes are 24 bits */
+
+struct uhv_policy_device {
+	struct uhv_policy_record record;	/* type UHV_POLICY_RECORD_DEVICE */
+	char name[UHV_POLICY_DEVICE_NAME_MAX];	/* NUL-terminated, [a-z0-9-], unique among devices */
+	char owner[UHV_VM_NAME_MAX];		/* the owning VM's name: an IOVM of this policy */
+	uint32_t match;				/* enum uhv_device_match */
+	uint32_t flags;				/* UHV_DEVICE_* */
+	uint16_t segment;			/* UHV_DEVICE_MATCH_BDF */
+	uint8_t bus;
+	uint8_t devfn;				/* device << 3 | function */
+	uint16_t vendor_id;			/* UHV_DEVICE_MATCH_ID */
+	uint16_t device_id;
+	uint32_t class_code;			/* UHV_DEVICE_MATCH_CLASS: 24 bits */
+	uint32_t class_mask;			/* nonzero, 24 bits, covering every bit of class_code */
+	uint32_t reserved[2];
+};
+
 _Static_assert(sizeof(struct uhv_policy_header) == 32, "policy header layout is ABI");
 _Static_assert(sizeof(struct uhv_policy_record) == 8, "policy record header layout is ABI");
 _Static_assert(sizeof(struct uhv_policy_vm) == 96, "policy VM record layout is ABI");
@@ -86,5 +127,11 @@ _Static_assert(offsetof(struct uhv_policy_vm, image) == 24, "policy VM record la
 _Static_assert(offsetof(struct uhv_policy_vm, role) == 56, "policy VM record layout is ABI");
 _Static_assert(offsetof(struct uhv_policy_vm, memory_size) == 64, "policy VM record layout is ABI");
 _Static_assert(offsetof(struct uhv_policy_vm, flags) == 80, "policy VM record layout is ABI");
+_Static_assert(sizeof(struct uhv_policy_device) == 72, "policy device record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_device, owner) == 24, "policy device record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_device, match) == 40, "policy device record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_device, segment) == 48, "policy device record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_device, vendor_id) == 52, "policy device record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_device, class_code) == 56, "policy device record layout is ABI");
 
 #endif /* ABI_POLICY_H */

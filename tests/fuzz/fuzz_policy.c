@@ -58,7 +58,33 @@ static void check_invariants(const struct policy *pol)
 	}
 	if (total != pol->total_memory)
 		abort();
+	if (pol->device_count > UHV_POLICY_MAX_DEVICES)
+		abort();
+	for (uint32_t i = 0; i < pol->device_count; i++) {
+		const struct policy_device *d = &pol->devices[i];
+		size_t n = strnlen(d->name, sizeof(d->name));
+
+		if (n == 0 || n == sizeof(d->name) || d->owner < 1 || d->owner > pol->vm_count ||
+		    pol->vms[d->owner - 1].role != UHV_ROLE_IOVM || d->flags & ~UHV_DEVICE_FLAGS ||
+		    d->match < UHV_DEVICE_MATCH_BDF || d->match > UHV_DEVICE_MATCH_CLASS)
+			abort();
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(pol->devices[j].name, d->name))
+				abort();
+	}
 }
+
+/* A small bus for the device check: a host bridge, an e1000, a bridge with a conventional function behind it. */
+static const struct pci_device fuzz_bus[] = {
+	{ .sbdf = PCI_SBDF(0, 0, 0, 0), .vendor_id = 0x8086, .device_id = 0x29c0, .class_code = 6 },
+	{ .sbdf = PCI_SBDF(0, 0, 2, 0), .vendor_id = 0x8086, .device_id = 0x100e, .class_code = 2,
+	  .bar_count = 6, .bars = { { .type = PCI_BAR_MEM32, .base = 0xfebc0000, .size = 0x20000 },
+				    { .type = PCI_BAR_IO, .base = 0xc000, .size = 0x40 } } },
+	{ .sbdf = PCI_SBDF(0, 0, 0x1e, 0), .vendor_id = 0x8086, .device_id = 0x244e, .class_code = 6,
+	  .subclass = 4, .header_type = 1, .secondary_bus = 1, .subordinate_bus = 1, .bar_count = 2 },
+	{ .sbdf = PCI_SBDF(0, 1, 3, 0), .vendor_id = 0x10ec, .device_id = 0x8139, .class_code = 2,
+	  .bar_count = 6, .bars = { { .type = PCI_BAR_MEM32, .base = 0x100000, .size = 0x1000 } } },
+};
 
 static void parse_one(uint8_t *copy, size_t size)
 {
@@ -84,6 +110,15 @@ static void parse_one(uint8_t *copy, size_t size)
 	err = policy_check_resources(&pol, &bi, 1ULL << 40, map_input, why, sizeof(why));
 	if (err > 0 || (err == 0) != pol.resources_checked)
 		abort();
+	for (int iommu = 0; iommu < 2; iommu++) {
+		err = policy_check_devices(&pol, fuzz_bus, ARRAY_SIZE(fuzz_bus), iommu, why, sizeof(why));
+		if (err > 0 || (err == 0) != pol.devices_checked || (err && pol.assignment_count))
+			abort();
+		for (uint32_t a = 0; a < pol.assignment_count; a++)
+			if (pol.vms[pol.assignments[a].owner - 1].role != UHV_ROLE_IOVM ||
+			    fuzz_bus[0].sbdf == pol.assignments[a].sbdf)
+				abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

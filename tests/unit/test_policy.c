@@ -244,7 +244,7 @@ static void vm_prio_max(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->p
 static void vm_restart(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->restart = 3; }
 static void vm_flags(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->flags = 0x80000000u; }
 static void vm_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->reserved[1] = 5; }
-static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 2; }
+static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 3; }
 static void rec_type0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 0; }
 static void rec_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.reserved = 1; }
 static void rec_len0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 0; }
@@ -294,7 +294,7 @@ static const struct reject_case vm_cases[] = {
 	  "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
 	{ "flags", vm_flags, -HV_EINVAL, "vm 'app': unknown field: flags 0x80000000 are not defined" },
 	{ "VM reserved", vm_reserved, -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
-	{ "record type 2", rec_type, -HV_ENOTSUP, "record 2: unknown type 2 (written for a newer hypervisor?)" },
+	{ "record type 3", rec_type, -HV_ENOTSUP, "record 2: unknown type 3 (written for a newer hypervisor?)" },
 	{ "record type 0", rec_type0, -HV_ENOTSUP, "record 2: unknown type 0 (written for a newer hypervisor?)" },
 	{ "record reserved", rec_reserved, -HV_EINVAL, "record 2: unknown field: reserved bytes are not zero" },
 	{ "record length 0", rec_len0, -HV_EBADMSG,
@@ -523,6 +523,7 @@ static const struct {
 	{ "restart", -HV_EINVAL, "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
 	{ "flags", -HV_EINVAL, "vm 'app': unknown field: flags 0x1 are not defined" },
 	{ "vm-reserved", -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
+	{ "device-owner-guest", -HV_EPERM, "device 'owned': owner 'app' is a guest: only an IOVM may own devices" },
 };
 
 TEST(rejects_every_mkpolicy_corruption_with_its_message)
@@ -699,4 +700,334 @@ TEST(resources_rejections_name_the_vm_and_the_problem)
 	char why[POLICY_WHY_MAX];
 	CHECK_EQ(policy_check_resources(&pol, &bi, 12 * MiB_, fake_map, why, sizeof(why)), 0);
 	free(image);
+}
+
+/* ---- Device records: parsing, then the check against a made-up bus. */
+
+static struct uhv_policy_device make_device(const char *name, const char *owner)
+{
+	struct uhv_policy_device d = {
+		.record = { .type = UHV_POLICY_RECORD_DEVICE, .length = sizeof(d) },
+		.match = UHV_DEVICE_MATCH_ID, .vendor_id = 0x8086, .device_id = 0x100e,
+	};
+	strncpy(d.name, name, sizeof(d.name));
+	strncpy(d.owner, owner, sizeof(d.owner));
+	return d;
+}
+
+/* net (IOVM, 4 MiB), app (guest, 8 MiB), then the device record d (after mutate). */
+static void build_device(struct blob *b, void (*mutate)(struct uhv_policy_device *d))
+{
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 200,
+					   UHV_RESTART_ALWAYS);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 8 * MiB_, 10,
+					   UHV_RESTART_ON_FAILURE);
+	struct uhv_policy_device d = make_device("nic", "net");
+
+	blob_begin(b);
+	/* A device before the VMs: owners are resolved once every VM is known. */
+	if (mutate)
+		mutate(&d);
+	blob_add(b, &d, sizeof(d));
+	blob_add(b, &net, sizeof(net));
+	blob_add(b, &app, sizeof(app));
+	blob_finish(b);
+}
+
+static void dev_name_empty(struct uhv_policy_device *d) { memset(d->name, 0, sizeof(d->name)); }
+static void dev_name_upper(struct uhv_policy_device *d) { d->name[1] = 'I'; }
+static void dev_owner_empty(struct uhv_policy_device *d) { memset(d->owner, 0, sizeof(d->owner)); }
+static void dev_owner_full(struct uhv_policy_device *d) { memset(d->owner, 'o', sizeof(d->owner)); }
+static void dev_owner_pad(struct uhv_policy_device *d) { d->owner[15] = 'x'; }
+static void dev_owner_missing(struct uhv_policy_device *d) { strcpy(d->owner, "store"); }
+static void dev_owner_guest(struct uhv_policy_device *d) { strcpy(d->owner, "app"); }
+static void dev_match0(struct uhv_policy_device *d) { d->match = 0; }
+static void dev_match4(struct uhv_policy_device *d) { d->match = 4; }
+static void dev_bdf_with_id(struct uhv_policy_device *d) { d->match = UHV_DEVICE_MATCH_BDF; d->bus = 1; }
+static void dev_id_with_bdf(struct uhv_policy_device *d) { d->devfn = 8; }
+static void dev_id_with_class(struct uhv_policy_device *d) { d->class_mask = 0xff0000; }
+static void dev_vendor_ffff(struct uhv_policy_device *d) { d->vendor_id = 0xffff; }
+static void dev_vendor_0(struct uhv_policy_device *d) { d->vendor_id = 0; }
+static void dev_class_with_id(struct uhv_policy_device *d)
+{
+	d->match = UHV_DEVICE_MATCH_CLASS;
+	d->class_code = 0x020000;
+	d->class_mask = 0xff0000;
+}
+static void dev_class_wide(struct uhv_policy_device *d)
+{
+	*d = make_device("nic", "net");
+	d->vendor_id = d->device_id = 0;
+	d->match = UHV_DEVICE_MATCH_CLASS;
+	d->class_code = 0x020000;
+	d->class_mask = 0x1ff0000;
+}
+static void dev_class_mask0(struct uhv_policy_device *d) { dev_class_wide(d); d->class_code = 0; d->class_mask = 0; }
+static void dev_class_outside(struct uhv_policy_device *d) { dev_class_wide(d); d->class_code = 0x020001; d->class_mask = 0xffff00; }
+static void dev_flags(struct uhv_policy_device *d) { d->flags = 0x5; }
+static void dev_reserved(struct uhv_policy_device *d) { d->reserved[1] = 1; }
+static void dev_len(struct uhv_policy_device *d) { d->record.length = 64; }
+
+static const struct {
+	const char *what;
+	void (*mutate)(struct uhv_policy_device *d);
+	int err;
+	const char *why;
+} device_cases[] = {
+	{ "empty name", dev_name_empty, -HV_EINVAL, "device #1: name is empty" },
+	{ "uppercase name", dev_name_upper, -HV_EINVAL,
+	  "device #1: name has character 0x49 at position 1 (only a-z, 0-9 and '-' are allowed)" },
+	{ "empty owner", dev_owner_empty, -HV_EINVAL, "device 'nic': owner is empty" },
+	{ "unterminated owner", dev_owner_full, -HV_EINVAL,
+	  "device 'nic': owner is not NUL-terminated within its 16 bytes" },
+	{ "bytes after the owner", dev_owner_pad, -HV_EINVAL,
+	  "device 'nic': owner field has nonzero bytes after its NUL" },
+	{ "no such owner", dev_owner_missing, -HV_ENOENT,
+	  "device 'nic': owner 'store' is not a VM of this policy" },
+	{ "owner is a guest", dev_owner_guest, -HV_EPERM,
+	  "device 'nic': owner 'app' is a guest: only an IOVM may own devices" },
+	{ "match 0", dev_match0, -HV_EINVAL, "device 'nic': unknown match 0 (1 bdf, 2 id, 3 class)" },
+	{ "match 4", dev_match4, -HV_EINVAL, "device 'nic': unknown match 4 (1 bdf, 2 id, 3 class)" },
+	{ "bdf with id", dev_bdf_with_id, -HV_EINVAL, "device 'nic': matches by bdf but has id or class fields set" },
+	{ "id with bdf", dev_id_with_bdf, -HV_EINVAL, "device 'nic': matches by id but has bdf or class fields set" },
+	{ "id with class", dev_id_with_class, -HV_EINVAL,
+	  "device 'nic': matches by id but has bdf or class fields set" },
+	{ "vendor ffff", dev_vendor_ffff, -HV_EINVAL, "device 'nic': vendor id 0xffff is not a vendor" },
+	{ "vendor 0", dev_vendor_0, -HV_EINVAL, "device 'nic': vendor id 0x0000 is not a vendor" },
+	{ "class with id", dev_class_with_id, -HV_EINVAL,
+	  "device 'nic': matches by class but has bdf or id fields set" },
+	{ "class mask 25 bits", dev_class_wide, -HV_EINVAL,
+	  "device 'nic': class 0x20000 or mask 0x1ff0000 is wider than 24 bits" },
+	{ "class mask 0", dev_class_mask0, -HV_EINVAL,
+	  "device 'nic': class mask is 0, which would match every function" },
+	{ "class outside its mask", dev_class_outside, -HV_EINVAL,
+	  "device 'nic': class 020001 has bits outside its mask ffff00" },
+	{ "flags", dev_flags, -HV_EINVAL, "device 'nic': unknown field: flags 0x4 are not defined" },
+	{ "reserved", dev_reserved, -HV_EINVAL, "device 'nic': unknown field: reserved bytes are not zero" },
+	{ "length", dev_len, -HV_EBADMSG, "record 1: device record is 64 bytes, expected 72" },
+};
+
+TEST(rejects_every_bad_device_field_with_its_message)
+{
+	static struct blob b;
+
+	for (size_t i = 0; i < sizeof(device_cases) / sizeof(device_cases[0]); i++) {
+		build_device(&b, device_cases[i].mutate);
+		check_reject(b.bytes, b.len, device_cases[i].err, device_cases[i].why, device_cases[i].what);
+	}
+}
+
+TEST(accepts_device_records_in_any_order_and_resolves_owners)
+{
+	static struct blob b;
+	static struct policy pol;
+	char why[POLICY_WHY_MAX], m[40];
+
+	build_device(&b, NULL);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	CHECK_EQ(pol.vm_count, 2);
+	CHECK_EQ(pol.device_count, 1);
+	CHECK_STR_EQ(pol.devices[0].name, "nic");
+	CHECK_EQ(pol.devices[0].owner, 1);
+	CHECK_EQ(pol.devices[0].match, UHV_DEVICE_MATCH_ID);
+	CHECK_STR_EQ(policy_device_match_str(&pol.devices[0], m, sizeof(m)), "id 8086:100e");
+
+	/* Two devices with one name. */
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 0, 0);
+	struct uhv_policy_device d = make_device("nic", "net");
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &d, sizeof(d));
+	blob_add(&b, &d, sizeof(d));
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_EEXIST, "device 'nic': duplicate name (device #1 has it too)", "dup");
+
+	/* Thirty-three devices. */
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	for (int i = 0; i < 33; i++) {
+		snprintf(d.name, sizeof(d.name), "d%d", i);
+		blob_add(&b, &d, sizeof(d));
+	}
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_E2BIG, "more than 32 devices", "33 devices");
+}
+
+/* ---- policy_check_devices() against a bus made up here. */
+
+static struct pci_device bus[12];
+static size_t bus_count;
+
+static struct pci_device *add_fn(uint8_t b, uint8_t d, uint8_t f, uint16_t vendor, uint16_t device,
+				 uint32_t class, uint8_t header)
+{
+	struct pci_device *p = &bus[bus_count++];
+
+	*p = (struct pci_device){
+		.sbdf = PCI_SBDF(0, b, d, f), .vendor_id = vendor, .device_id = device,
+		.class_code = (uint8_t)(class >> 16), .subclass = (uint8_t)(class >> 8), .prog_if = (uint8_t)class,
+		.header_type = header, .bar_count = header == PCI_HEADER_TYPE_NORMAL ? 6 : 2,
+	};
+	return p;
+}
+
+static void add_bar(struct pci_device *p, unsigned int n, enum pci_bar_type type, uint64_t base, uint64_t size)
+{
+	p->bars[n] = (struct pci_bar){ .type = type, .base = base, .size = size };
+}
+
+static void make_bus(void)
+{
+	struct pci_device *p;
+
+	bus_count = 0;
+	add_fn(0, 0, 0, 0x8086, 0x29c0, 0x060000, PCI_HEADER_TYPE_NORMAL);		/* host bridge */
+	p = add_fn(0, 2, 0, 0x8086, 0x100e, 0x020000, PCI_HEADER_TYPE_NORMAL);	/* e1000 */
+	add_bar(p, 0, PCI_BAR_MEM32, 0xfebc0000, 0x20000);
+	add_bar(p, 1, PCI_BAR_IO, 0xc000, 0x40);
+	p = add_fn(0, 3, 0, 0x1b36, 0x0010, 0x010802, PCI_HEADER_TYPE_NORMAL);	/* PCIe NVMe */
+	add_bar(p, 0, PCI_BAR_MEM64, 0xfebf0000, 0x4000);
+	p->caps[p->cap_count++] = (struct pci_cap){ .id = PCI_CAP_ID_EXP, .offset = 0x80 };
+	p = add_fn(0, 0x1e, 0, 0x8086, 0x244e, 0x060400, PCI_HEADER_TYPE_BRIDGE);	/* PCIe-to-PCI bridge */
+	p->secondary_bus = p->subordinate_bus = 1;
+	p = add_fn(1, 3, 0, 0x10ec, 0x8139, 0x020000, PCI_HEADER_TYPE_NORMAL);	/* conventional, behind it */
+	add_bar(p, 0, PCI_BAR_MEM32, 0xfe800000, 0x1000);
+	p = add_fn(1, 4, 0, 0x10ec, 0x8139, 0x020000, PCI_HEADER_TYPE_NORMAL);
+	add_bar(p, 0, PCI_BAR_MEM32, 0xfe801000, 0x1000);
+	p = add_fn(0, 5, 0, 0x1234, 0x0001, 0x078000, PCI_HEADER_TYPE_NORMAL);	/* BAR inside RAM */
+	add_bar(p, 0, PCI_BAR_MEM32, 0x200000, 0x1000);
+	p = add_fn(0, 6, 0, 0x1234, 0x0002, 0x078000, PCI_HEADER_TYPE_NORMAL);	/* 256 bytes ... */
+	add_bar(p, 0, PCI_BAR_MEM32, 0xfe900000, 0x100);
+	p = add_fn(0, 7, 0, 0x1234, 0x0003, 0x078000, PCI_HEADER_TYPE_NORMAL);	/* ... in the same page */
+	add_bar(p, 0, PCI_BAR_MEM32, 0xfe900100, 0x100);
+	p = add_fn(0, 8, 0, 0x1234, 0x0004, 0x078000, PCI_HEADER_TYPE_NORMAL);	/* I/O BAR over 0xcf8 */
+	add_bar(p, 0, PCI_BAR_IO, 0xcf0, 0x10);
+}
+
+/* A policy: net (IOVM, 4 MiB), store (IOVM, 4 MiB), app (guest); devices as given. */
+static void devices_policy(struct policy *pol, const struct policy_device *devs, uint32_t n)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->vm_count = 3;
+	pol->vms[0] = (struct policy_vm){ .id = 1, .name = "net", .role = UHV_ROLE_IOVM, .memory_size = 4 * MiB_ };
+	pol->vms[1] = (struct policy_vm){ .id = 2, .name = "store", .role = UHV_ROLE_IOVM, .memory_size = 4 * MiB_ };
+	pol->vms[2] = (struct policy_vm){ .id = 3, .name = "app", .role = UHV_ROLE_GUEST, .memory_size = 4 * MiB_ };
+	if (n)
+		memcpy(pol->devices, devs, n * sizeof(*devs));
+	pol->device_count = n;
+}
+
+#define BY_ID(nm, own, v, d, fl) { .name = nm, .owner = own, .match = UHV_DEVICE_MATCH_ID, .vendor_id = v, .device_id = d, .flags = fl }
+#define BY_BDF(nm, own, b, dv, fn, fl) { .name = nm, .owner = own, .match = UHV_DEVICE_MATCH_BDF, .sbdf = PCI_SBDF(0, b, dv, fn), .flags = fl }
+#define BY_CLASS(nm, own, c, m, fl) { .name = nm, .owner = own, .match = UHV_DEVICE_MATCH_CLASS, .class_code = c, .class_mask = m, .flags = fl }
+
+static int check_devs(const struct policy_device *devs, uint32_t n, bool iommu, struct policy *pol, char *why)
+{
+	make_bus();
+	devices_policy(pol, devs, n);
+	return policy_check_devices(pol, bus, bus_count, iommu, why, POLICY_WHY_MAX);
+}
+
+TEST(devices_are_assigned_to_their_owners)
+{
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+	const struct policy_device devs[] = {
+		BY_ID("nic", 1, 0x8086, 0x100e, 0),
+		BY_CLASS("nvme", 2, 0x010802, 0xffffff, 0),
+		BY_CLASS("old", 1, 0x020000, 0xffff00, UHV_DEVICE_SHARED_REQUESTER_ID_OK),
+	};
+
+	/* "old" matches 00:02.0 too, which "nic" has: refused, naming both owners. */
+	CHECK_EQ(check_devs(devs, 3, true, &pol, why), -HV_EEXIST);
+	CHECK_STR_EQ(why, "device 'old': 00:02.0 is matched twice: device 'nic' gives it to vm 'net', "
+			  "device 'old' to vm 'net'");
+	CHECK(!pol.devices_checked);
+	CHECK_EQ(pol.assignment_count, 0);
+
+	const struct policy_device ok[] = {
+		BY_ID("nic", 1, 0x8086, 0x100e, 0),
+		BY_CLASS("nvme", 2, 0x010802, 0xffffff, 0),
+		BY_ID("old", 1, 0x10ec, 0x8139, UHV_DEVICE_SHARED_REQUESTER_ID_OK),
+	};
+	CHECK_EQ(check_devs(ok, 3, true, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	CHECK(pol.devices_checked);
+	CHECK(!pol.unprotected_dma);
+	CHECK_EQ(pol.assignment_count, 4);
+	CHECK_EQ(pol.assignments[0].sbdf, PCI_SBDF(0, 0, 2, 0));
+	CHECK_EQ(pol.assignments[0].owner, 1);
+	CHECK_EQ(pol.assignments[1].sbdf, PCI_SBDF(0, 0, 3, 0));
+	CHECK_EQ(pol.assignments[1].owner, 2);
+	CHECK_EQ(pol.assignments[1].device, 1);
+	CHECK_EQ(pol.assignments[2].sbdf, PCI_SBDF(0, 1, 3, 0));
+	CHECK_EQ(pol.assignments[3].sbdf, PCI_SBDF(0, 1, 4, 0));
+	CHECK_EQ(pol.assignments[3].device, 2);
+
+	/* Without an IOMMU: only with unprotected-dma on every record. */
+	CHECK_EQ(check_devs(ok, 1, false, &pol, why), -HV_EPERM);
+	CHECK_STR_EQ(why, "device 'nic': no IOMMU (no ACPI DMAR table): 00:02.0 could DMA into any memory; "
+			  "add flags = unprotected-dma to assign it anyway");
+	const struct policy_device unprotected[] = { BY_ID("nic", 1, 0x8086, 0x100e, UHV_DEVICE_UNPROTECTED_DMA) };
+	CHECK_EQ(check_devs(unprotected, 1, false, &pol, why), 0);
+	CHECK(pol.unprotected_dma);
+	/* The same record with an IOMMU: nothing unprotected. */
+	CHECK_EQ(check_devs(unprotected, 1, true, &pol, why), 0);
+	CHECK(!pol.unprotected_dma);
+	/* No device records at all. */
+	CHECK_EQ(check_devs(NULL, 0, false, &pol, why), 0);
+	CHECK(pol.devices_checked);
+	CHECK(!pol.unprotected_dma);
+}
+
+TEST(device_refusals_name_the_record_and_the_reason)
+{
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+	static const struct {
+		struct policy_device dev[2];
+		uint32_t n;
+		int err;
+		const char *why;
+	} cases[] = {
+		{ { BY_BDF("nvme", 1, 0, 0x1f, 7, 0) }, 1, -HV_ENODEV,
+		  "device 'nvme' (bdf 00:1f.7) matches no PCI function present" },
+		{ { BY_ID("x", 1, 0x1af4, 0x1000, 0) }, 1, -HV_ENODEV,
+		  "device 'x' (id 1af4:1000) matches no PCI function present" },
+		{ { BY_CLASS("gpu", 1, 0x030000, 0xff0000, 0) }, 1, -HV_ENODEV,
+		  "device 'gpu' (class 03.00.00/ff0000) matches no PCI function present" },
+		{ { BY_BDF("hb", 1, 0, 0, 0, 0) }, 1, -HV_EPERM,
+		  "device 'hb': 00:00.0 (8086:29c0, class 06.00.00) is a bridge: bridges are never assignable" },
+		{ { BY_CLASS("bridges", 1, 0x060400, 0xffff00, 0) }, 1, -HV_EPERM,
+		  "device 'bridges': 00:1e.0 (8086:244e, class 06.04.00) is a bridge: bridges are never assignable" },
+		{ { BY_BDF("old", 1, 1, 3, 0, 0) }, 1, -HV_EPERM,
+		  "device 'old': 01:03.0 shares its requester id with every function behind bridge 00:1e.0 "
+		  "(conventional PCI behind a bridge: the IOMMU cannot tell their DMA apart); "
+		  "add flags = shared-requester-id-ok to accept that" },
+		{ { BY_BDF("a", 1, 1, 3, 0, UHV_DEVICE_SHARED_REQUESTER_ID_OK),
+		    BY_BDF("b", 2, 1, 4, 0, UHV_DEVICE_SHARED_REQUESTER_ID_OK) }, 2, -HV_EPERM,
+		  "device 'b': 01:04.0 and 01:03.0 share a requester id behind bridge 00:1e.0 "
+		  "but would go to vm 'store' and vm 'net'" },
+		{ { BY_ID("ram", 1, 0x1234, 0x0001, 0) }, 1, -HV_ERANGE,
+		  "device 'ram': 00:05.0 BAR0 0x200000-0x200fff is overlapping memory: vm 'net' has RAM at "
+		  "0-0x3fffff, and BARs appear at their host-physical address" },
+		{ { BY_ID("small", 2, 0x1234, 0x0002, 0) }, 1, -HV_ERANGE,
+		  "device 'small': 00:06.0 BAR0 0xfe900000 shares its pages with 00:07.0 BAR0 0xfe900100: "
+		  "mapping it would expose the other function" },
+		{ { BY_ID("cf8", 1, 0x1234, 0x0004, 0) }, 1, -HV_ERANGE,
+		  "device 'cf8': 00:08.0 BAR0 ports 0xcf0-0xcff overlap the PCI configuration ports 0xcf8-0xcff" },
+		{ { BY_ID("nic", 1, 0x8086, 0x100e, 0), BY_BDF("nic2", 2, 0, 2, 0, 0) }, 2, -HV_EEXIST,
+		  "device 'nic2': 00:02.0 is matched twice: device 'nic' gives it to vm 'net', device 'nic2' to vm 'store'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = check_devs(cases[i].dev, cases[i].n, true, &pol, why);
+
+		if (got != cases[i].err || strcmp(why, cases[i].why))
+			unit_fail(__FILE__, __LINE__, "case %zu: got %d \"%s\", expected %d \"%s\"",
+				  i, got, why, cases[i].err, cases[i].why);
+		CHECK(!pol.devices_checked);
+		CHECK_EQ(pol.assignment_count, 0);
+	}
 }

@@ -53,7 +53,7 @@ struct svm_vcpu {
 	bool in_use;
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
-	paddr_t iopm_pa;		/* 12 KiB, all ones: every port exits */
+	paddr_t iopm_pa;		/* 12 KiB, all ones (every port exits) but for io_allow() */
 	paddr_t msrpm_pa;		/* 8 KiB, all ones: every MSR exits */
 	uint32_t asid;
 	bool flush_tlb;			/* flush before the next VMRUN (a fresh or restarted vCPU) */
@@ -271,6 +271,20 @@ static void svm_vcpu_destroy(struct vcpu *v)
 {
 	if (v->arch)
 		svm_vcpu_free(v, v->arch);
+}
+
+/* One bit per port, clear: no intercept (APM vol. 2, 15.10.1). */
+static int svm_io_allow(struct vcpu *v, uint16_t port, uint32_t count)
+{
+	struct svm_vcpu *sv = v->arch;
+	uint8_t *iopm;
+
+	if (!sv || !count || port + count > 0x10000)
+		return -HV_EINVAL;
+	iopm = phys_to_virt(sv->iopm_pa);
+	for (uint32_t p = port; p < port + count; p++)
+		iopm[p / 8] &= (uint8_t)~(1U << (p % 8));
+	return 0;
 }
 
 /* ---- Instruction lengths without NRIP save. ---- */
@@ -803,6 +817,7 @@ const struct vcpu_backend svm_backend = {
 	.cpu_init = svm_cpu_init,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
+	.io_allow = svm_io_allow,
 	.vcpu_run = svm_vcpu_run,
 	.exit_slot_name = svm_exit_slot_name,
 };

@@ -92,6 +92,7 @@ struct vmx_vcpu {
 	bool launched;			/* VMRESUME, not VMLAUNCH, next time */
 	bool host_interrupt;		/* the last exit was a host interrupt: end the slice */
 	uint32_t proc_based;		/* primary controls as last written */
+	paddr_t io_bitmap[2];		/* its own A and B once io_allow() opened a port; else the shared ones */
 	uint64_t guest_ticks;		/* TSC ticks from VM entry to VM exit */
 	uint64_t handler_ticks;		/* TSC ticks in the exit handlers */
 };
@@ -650,8 +651,46 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 		vmx.current_vmcs = 0;
 	flush_vm_translations(x);
 	BUG_ON(frame_free(x->vmcs));
+	for (unsigned int i = 0; i < ARRAY_SIZE(x->io_bitmap); i++)
+		if (x->io_bitmap[i])
+			BUG_ON(frame_free(x->io_bitmap[i]));
 	x->in_use = false;
 	v->arch = NULL;
+}
+
+/*
+ * Bitmap A covers ports 0-0x7fff, B 0x8000-0xffff, one bit each: clear, no
+ * exit (SDM 25.6.4). A vCPU starts on the shared all-ones pair and gets
+ * its own copy the first time a port is opened to it.
+ */
+static int vmx_io_allow(struct vcpu *v, uint16_t port, uint32_t count)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (!x || !count || port + count > 0x10000)
+		return -HV_EINVAL;
+	if (!x->io_bitmap[0]) {
+		paddr_t a = all_ones_frame(), b = all_ones_frame();
+
+		if (!a || !b) {
+			if (a)
+				BUG_ON(frame_free(a));
+			if (b)
+				BUG_ON(frame_free(b));
+			return -HV_ENOMEM;
+		}
+		x->io_bitmap[0] = a;
+		x->io_bitmap[1] = b;
+		vmcs_load(x->vmcs);
+		vmwrite(VMCS_IO_BITMAP_A, a);
+		vmwrite(VMCS_IO_BITMAP_B, b);
+	}
+	for (uint32_t p = port; p < port + count; p++) {
+		uint8_t *bitmap = phys_to_virt(x->io_bitmap[p / 0x8000]);
+
+		bitmap[(p % 0x8000) / 8] &= (uint8_t)~(1U << (p % 8));
+	}
+	return 0;
 }
 
 /* ---- Exit handlers: decode, call the shared policy, apply. ---- */
@@ -1073,6 +1112,7 @@ const struct vcpu_backend vmx_backend = {
 	.cpu_init = vmx_cpu_init,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
+	.io_allow = vmx_io_allow,
 	.vcpu_run = vmx_vcpu_run,
 	.exit_slot_name = vmx_exit_slot_name,
 };

@@ -4,10 +4,12 @@
  * may have. Read from the binary boot module named "policy" (format:
  * include/abi/policy.h, compiler: boot/mkpolicy.py, guide: docs/policy.md).
  *
- * Two pure steps, both host-tested and fuzzed:
+ * Three pure steps, host-tested (the first two fuzzed too):
  *   policy_parse()            the blob itself: structure, checksum, every field;
  *   policy_check_resources()  the policy against this boot: images present
- *                             and loadable, memory available.
+ *                             and loadable, memory available;
+ *   policy_check_devices()    device records against the PCI functions found:
+ *                             which function goes to which IOVM.
  * Each stops at the first problem and describes it in one line, naming the
  * VM: "vm 'net': memory 3 MiB is not a multiple of 2 MiB". Nothing starts
  * unless both steps pass.
@@ -17,10 +19,11 @@
 
 #include <abi/policy.h>
 #include <hv/bootinfo.h>
+#include <hv/pci.h>
 #include <hv/types.h>
 
 /* Room for any message policy_parse() or policy_check_resources() writes. */
-#define POLICY_WHY_MAX	192
+#define POLICY_WHY_MAX	256
 
 struct policy_vm {
 	uint32_t id;				/* 1-based position in the policy: stable across restarts */
@@ -38,11 +41,40 @@ struct policy_vm {
 	uint64_t image_end;			/* first guest-physical byte after the image */
 };
 
+struct policy_device {
+	char name[UHV_POLICY_DEVICE_NAME_MAX];	/* [a-z0-9-]+, unique among devices */
+	uint32_t owner;				/* the owning IOVM's id (struct policy_vm.id) */
+	enum uhv_device_match match;
+	pci_sbdf_t sbdf;			/* UHV_DEVICE_MATCH_BDF */
+	uint16_t vendor_id, device_id;		/* UHV_DEVICE_MATCH_ID */
+	uint32_t class_code, class_mask;	/* UHV_DEVICE_MATCH_CLASS */
+	uint32_t flags;				/* UHV_DEVICE_* */
+};
+
+/* Room for every function the device records may match. */
+#define POLICY_MAX_ASSIGNMENTS	64
+
+/* One PCI function given to a VM, found by policy_check_devices(). */
+struct policy_assignment {
+	pci_sbdf_t sbdf;
+	uint32_t owner;				/* VM id */
+	uint32_t device;			/* index into policy.devices: the record that matched */
+};
+
 struct policy {
 	uint32_t vm_count;			/* 1 to UHV_POLICY_MAX_VMS */
 	uint64_t total_memory;			/* sum of memory_size */
 	bool resources_checked;			/* policy_check_resources() passed */
 	struct policy_vm vms[UHV_POLICY_MAX_VMS];
+
+	uint32_t device_count;			/* 0 to UHV_POLICY_MAX_DEVICES */
+	struct policy_device devices[UHV_POLICY_MAX_DEVICES];
+
+	/* Filled in by policy_check_devices(): */
+	bool devices_checked;
+	bool unprotected_dma;			/* assigned without an IOMMU (every record allowed it) */
+	uint32_t assignment_count;
+	struct policy_assignment assignments[POLICY_MAX_ASSIGNMENTS];
 };
 
 /*
@@ -74,6 +106,31 @@ int policy_parse(const void *blob, size_t size, struct policy *out, char *why, s
  */
 int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint64_t free_bytes,
 			   const void *(*map)(paddr_t pa, size_t len), char *why, size_t why_size);
+
+/*
+ * Check the device records against the PCI functions found at boot,
+ * devs[count] (pci_devices() in ring 0, a made-up bus on the host). Each
+ * record must match at least one function; no function may be matched
+ * twice; bridges are never assignable; a function on segment 0 only (VMs
+ * reach configuration space through mechanism #1); a conventional PCI
+ * function behind a bridge shares its requester id with its neighbours and
+ * needs UHV_DEVICE_SHARED_REQUESTER_ID_OK, and functions sharing one must
+ * go to the same VM; memory BARs must not overlap the owner's RAM (they
+ * appear at guest-physical = host-physical) nor share a page with another
+ * function's BAR, and I/O BARs must not cover ports 0xCF8-0xCFF. Without
+ * an IOMMU every record needs UHV_DEVICE_UNPROTECTED_DMA.
+ *
+ * Fills assignments[], unprotected_dma and devices_checked. Returns 0, or
+ * a negative HV_E* code with the reason in why[why_size]: -HV_ENODEV no
+ * match, -HV_EEXIST matched twice, -HV_EPERM not assignable (bridge,
+ * shared requester id, no IOMMU), -HV_ERANGE a BAR in the way,
+ * -HV_E2BIG too many functions.
+ */
+int policy_check_devices(struct policy *pol, const struct pci_device *devs, size_t count,
+			 bool iommu, char *why, size_t why_size);
+
+/* "bdf 00:02.0", "id 8086:100e", "class 02.00.00/ffff00": the text format's match. */
+const char *policy_device_match_str(const struct policy_device *d, char *buf, size_t size);
 
 /* "guest", "iovm"; "never", "on-failure", "always" (the text format's words). */
 const char *policy_role_name(enum uhv_vm_role role);

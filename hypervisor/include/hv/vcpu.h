@@ -80,6 +80,13 @@ struct vcpu_backend {
 	void (*vcpu_run)(struct vcpu *v);
 	/* Name of exit counter slot i, or NULL if unused. */
 	const char *(*exit_slot_name)(unsigned int slot);
+	/*
+	 * Let v reach ports [port, port + count) without an exit (a device's
+	 * I/O BAR its VM owns). Until vcpu_destroy, which closes them all:
+	 * call it again after every vcpu_create. Returns 0, -HV_EINVAL for a
+	 * range past port 0xffff or empty, -HV_ENOMEM.
+	 */
+	int (*io_allow)(struct vcpu *v, uint16_t port, uint32_t count);
 };
 
 /* The backend chosen at boot from CPUID (NULL if the CPU has none). */

@@ -43,6 +43,7 @@ struct vm {
 	paddr_t mem_hpa;		/* host-physical base of its memory (contiguous) */
 	struct page_table gpt;		/* EPT or NPT: guest-physical -> host-physical */
 	struct vcpu vcpu;		/* one vCPU per VM for now */
+	uint32_t pci_config_address;	/* its CONFIG_ADDRESS (port 0xCF8), latched per VM */
 
 	uint32_t restart_count;
 	uint64_t start_tsc;		/* the VM's clock starts here */

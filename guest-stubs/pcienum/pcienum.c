@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pcienum: what a VM sees of PCI. Enumerates all 256 buses through
+ * configuration mechanism #1 (ports 0xCF8/0xCFC), the way a driver would,
+ * and prints every function it finds:
+ *
+ *   TEST <vm>: found 00:02.0 8086:100e class 02.00.00 header 00
+ *   TEST <vm>: 00:02.0 BAR0 mem32 0xfebc0000 size 0x20000
+ *   TEST <vm>: 00:02.0 ROM BAR sizes to 0 (no ROM)
+ *   TEST <vm>: 1 function(s) found
+ *
+ * The harness checks which functions and BARs appear; the guest checks
+ * what it can on its own:
+ *   config-address  CONFIG_ADDRESS reads back what was written (the
+ *                   probe Linux's pci_check_type1 makes)
+ *   enumerate       a guest finds no function; an IOVM at least one
+ * and, for each function of an IOVM:
+ *   bars            sizing the standard way (decode off, all ones, read,
+ *                   restore) leaves every BAR as it was
+ *   mmio            with memory decode on, the first memory BAR is
+ *                   readable; for the e1000 (8086:100e) a write to RDBAL
+ *                   (a plain register) reads back, and STATUS is read
+ *   io              the first I/O BAR is reachable: IN and OUT there do not
+ *                   stop the VM, as any port outside its I/O bitmap would
+ *                   (QEMU's and Bochs' e1000 leave the IOADDR/IODATA window
+ *                   unimplemented: it reads 0, so the values are only shown)
+ *   relocate        a write of another address to the first memory BAR is
+ *                   ignored: it reads back unchanged
+ */
+#include <runtime/paging.h>
+#include <runtime/runtime.h>
+
+#define CONFIG_ADDRESS		0xcf8
+#define CONFIG_DATA		0xcfc
+
+#define PCI_VENDOR_ID		0x00
+#define PCI_COMMAND		0x04
+# define CMD_IO			BIT(0)
+# define CMD_MEMORY		BIT(1)
+#define PCI_CLASS_REVISION	0x08
+#define PCI_HEADER_TYPE		0x0e
+#define PCI_BAR(n)		(0x10 + 4 * (n))
+#define PCI_ROM_ADDRESS		0x30
+
+/* e1000 (82540EM) registers, Intel 8254x developer's manual, 13.4. */
+#define E1000_VENDOR_DEVICE	0x100e8086
+#define E1000_STATUS		0x0008
+#define E1000_RDBAL		0x2800
+#define E1000_IOADDR		0x00
+#define E1000_IODATA		0x04
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %w1" :: "a"(v), "Nd"(port));
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %w1" :: "a"(v), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	__asm__ volatile("inw %w1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %w1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+struct fn {
+	uint8_t bus, dev, fn;
+};
+
+static uint32_t cfg_address(struct fn f, uint8_t reg)
+{
+	return BIT(31) | (uint32_t)f.bus << 16 | (uint32_t)f.dev << 11 | (uint32_t)f.fn << 8 | (reg & 0xfc);
+}
+
+static uint32_t cfg_read32(struct fn f, uint8_t reg)
+{
+	outl(CONFIG_ADDRESS, cfg_address(f, reg));
+	return inl(CONFIG_DATA);
+}
+
+static uint16_t cfg_read16(struct fn f, uint8_t reg)
+{
+	outl(CONFIG_ADDRESS, cfg_address(f, reg));
+	return inw((uint16_t)(CONFIG_DATA + (reg & 2)));
+}
+
+static uint8_t cfg_read8(struct fn f, uint8_t reg)
+{
+	outl(CONFIG_ADDRESS, cfg_address(f, reg));
+	return inb((uint16_t)(CONFIG_DATA + (reg & 3)));
+}
+
+static void cfg_write32(struct fn f, uint8_t reg, uint32_t v)
+{
+	outl(CONFIG_ADDRESS, cfg_address(f, reg));
+	outl(CONFIG_DATA, v);
+}
+
+static void cfg_write16(struct fn f, uint8_t reg, uint16_t v)
+{
+	outl(CONFIG_ADDRESS, cfg_address(f, reg));
+	outw((uint16_t)(CONFIG_DATA + (reg & 2)), v);
+}
+
+/* Size one BAR register (and its upper half for a 64-bit BAR). Returns the registers it uses. */
+static unsigned int size_bar(struct fn f, unsigned int n, uint64_t *base, uint64_t *size, bool *io)
+{
+	uint32_t orig = cfg_read32(f, (uint8_t)PCI_BAR(n)), sized, orig_hi = 0, sized_hi = 0xffffffff;
+	bool is64 = !(orig & 1) && (orig & 6) == 4 && n < 5;
+	uint64_t mask;
+
+	cfg_write32(f, (uint8_t)PCI_BAR(n), 0xffffffff);
+	sized = cfg_read32(f, (uint8_t)PCI_BAR(n));
+	cfg_write32(f, (uint8_t)PCI_BAR(n), orig);
+	if (is64) {
+		orig_hi = cfg_read32(f, (uint8_t)PCI_BAR(n + 1));
+		cfg_write32(f, (uint8_t)PCI_BAR(n + 1), 0xffffffff);
+		sized_hi = cfg_read32(f, (uint8_t)PCI_BAR(n + 1));
+		cfg_write32(f, (uint8_t)PCI_BAR(n + 1), orig_hi);
+	}
+	*io = orig & 1;
+	if (*io) {
+		uint32_t m = sized & ~3U;
+
+		if (m && !(m & 0xffff0000U))
+			m |= 0xffff0000U;	/* a 16-bit I/O decoder reads 0 above */
+		*base = orig & ~3U;
+		*size = m ? (uint32_t)(~m + 1) : 0;
+	} else {
+		mask = (is64 ? (uint64_t)sized_hi << 32 : 0xffffffff00000000ULL) | (sized & ~0xfU);
+		*base = (uint64_t)orig_hi << 32 | (orig & ~0xfU);
+		*size = (uint32_t)mask || mask >> 32 != 0xffffffff ? ~mask + 1 : 0;
+	}
+	test_check(cfg_read32(f, (uint8_t)PCI_BAR(n)) == orig,
+		   "BAR%u reads %#x after sizing, was %#x", n, cfg_read32(f, (uint8_t)PCI_BAR(n)), orig);
+	return is64 ? 2 : 1;
+}
+
+static void check_mmio(struct fn f, uint32_t id, uint64_t base)
+{
+	volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)base;
+	uint16_t cmd = cfg_read16(f, PCI_COMMAND);
+
+	test_begin("mmio");
+	cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_MEMORY));
+	test_check(cfg_read16(f, PCI_COMMAND) & CMD_MEMORY, "memory decode did not stick (command %#x)",
+		   cfg_read16(f, PCI_COMMAND));
+	if (!test_check(paging_map_identity(base) == 0, "cannot map %#llx", (unsigned long long)base))
+		return;
+	test_log("%02x:%02x.%u BAR at %#llx: dword 0 = %#x", f.bus, f.dev, f.fn, (unsigned long long)base,
+		 regs[0]);
+	if (id == E1000_VENDOR_DEVICE) {
+		uint32_t status = regs[E1000_STATUS / 4];
+
+		test_log("%02x:%02x.%u e1000 STATUS = %#x", f.bus, f.dev, f.fn, status);
+		regs[E1000_RDBAL / 4] = 0x12345670;
+		uint32_t back = regs[E1000_RDBAL / 4];
+		test_check(back == 0x12345670, "e1000 RDBAL reads back %#x after writing 0x12345670", back);
+		regs[E1000_RDBAL / 4] = 0;
+		test_log("%02x:%02x.%u e1000 RDBAL write/read back through the mapped BAR: %#x",
+			 f.bus, f.dev, f.fn, back);
+	}
+	test_end();
+}
+
+static void check_io(struct fn f, uint32_t id, uint64_t port)
+{
+	uint16_t cmd = cfg_read16(f, PCI_COMMAND);
+
+	test_begin("io");
+	cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_IO));
+	if (id == E1000_VENDOR_DEVICE) {
+		outl((uint16_t)(port + E1000_IOADDR), E1000_STATUS);
+		uint32_t addr = inl((uint16_t)(port + E1000_IOADDR));
+		uint32_t data = inl((uint16_t)(port + E1000_IODATA));
+
+		test_log("%02x:%02x.%u e1000 I/O window at port %#llx reached: IOADDR %#x, IODATA %#x",
+			 f.bus, f.dev, f.fn, (unsigned long long)port, addr, data);
+	} else {
+		test_log("%02x:%02x.%u I/O BAR at port %#llx: first dword %#x", f.bus, f.dev, f.fn,
+			 (unsigned long long)port, inl((uint16_t)port));
+	}
+	test_end();
+}
+
+static void check_relocation(struct fn f, unsigned int n, uint64_t base, uint64_t size)
+{
+	uint32_t orig = cfg_read32(f, (uint8_t)PCI_BAR(n));
+	/* Another address the BAR could take: one size further up. */
+	uint32_t moved = (uint32_t)((base + (size < 0x100000 ? 0x100000 : size)) & ~0xfULL) | (orig & 0xf);
+
+	test_begin("relocate");
+	cfg_write32(f, (uint8_t)PCI_BAR(n), moved);
+	uint32_t now = cfg_read32(f, (uint8_t)PCI_BAR(n));
+	test_log("%02x:%02x.%u BAR%u: wrote %#x, reads %#x", f.bus, f.dev, f.fn, n, moved, now);
+	test_check(now == orig, "BAR%u moved: reads %#x after writing %#x, was %#x", n, now, moved, orig);
+	test_end();
+}
+
+static void inspect(struct fn f, uint32_t id)
+{
+	uint32_t class_rev = cfg_read32(f, PCI_CLASS_REVISION);
+	uint8_t header = cfg_read8(f, PCI_HEADER_TYPE) & 0x7f;
+	uint16_t cmd = cfg_read16(f, PCI_COMMAND);
+	uint64_t first_mem = 0, first_mem_size = 0, first_io = 0;
+	unsigned int first_mem_bar = 0;
+
+	test_log("found %02x:%02x.%u %04x:%04x class %02x.%02x.%02x header %02x", f.bus, f.dev, f.fn,
+		 id & 0xffff, id >> 16, class_rev >> 24, (class_rev >> 16) & 0xff, (class_rev >> 8) & 0xff,
+		 header);
+	if (header != 0)
+		return;
+
+	test_begin("bars");
+	/* Decoding off while a BAR holds all ones, as the specification asks. */
+	cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd & ~(CMD_IO | CMD_MEMORY)));
+	for (unsigned int n = 0; n < 6;) {
+		uint64_t base, size;
+		bool io;
+		unsigned int used = size_bar(f, n, &base, &size, &io);
+
+		if (size) {
+			test_log("%02x:%02x.%u BAR%u %s %#llx size %#llx", f.bus, f.dev, f.fn, n,
+				 io ? "io" : used == 2 ? "mem64" : "mem32", (unsigned long long)base,
+				 (unsigned long long)size);
+			if (!io && !first_mem) {
+				first_mem = base;
+				first_mem_size = size;
+				first_mem_bar = n;
+			}
+			if (io && !first_io)
+				first_io = base;
+		}
+		n += used;
+	}
+	uint32_t rom = cfg_read32(f, PCI_ROM_ADDRESS);
+	cfg_write32(f, PCI_ROM_ADDRESS, 0xfffff800);
+	uint32_t rom_sized = cfg_read32(f, PCI_ROM_ADDRESS);
+	cfg_write32(f, PCI_ROM_ADDRESS, rom);
+	test_log("%02x:%02x.%u ROM BAR sizes to %#x%s", f.bus, f.dev, f.fn, rom_sized,
+		 rom_sized ? "" : " (no ROM)");
+	cfg_write16(f, PCI_COMMAND, cmd);
+	test_end();
+
+	if (first_mem)
+		check_mmio(f, id, first_mem);
+	if (first_io)
+		check_io(f, id, first_io);
+	if (first_mem)
+		check_relocation(f, first_mem_bar, first_mem, first_mem_size);
+}
+
+#define MAX_FOUND	16
+static struct found {
+	struct fn f;
+	uint32_t id;
+} funcs[MAX_FOUND];
+
+int guest_main(const struct uhv_boot_info *boot)
+{
+	bool iovm = boot->vm.role == UHV_ROLE_IOVM;
+	unsigned int found = 0;
+
+	test_begin("config-address");
+	outl(CONFIG_ADDRESS, 0x80000000);
+	uint32_t back = inl(CONFIG_ADDRESS);
+	test_check(back == 0x80000000, "CONFIG_ADDRESS reads back %#x after writing 0x80000000", back);
+	test_end();
+
+	test_begin("enumerate");
+	for (unsigned int bus = 0; bus < 256; bus++) {
+		for (uint8_t dev = 0; dev < 32; dev++) {
+			for (uint8_t fn = 0; fn < 8; fn++) {
+				struct fn f = { (uint8_t)bus, dev, fn };
+				uint32_t id = cfg_read32(f, PCI_VENDOR_ID);
+
+				if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0) {
+					if (fn == 0)
+						break;
+					continue;
+				}
+				if (found < MAX_FOUND)
+					funcs[found] = (struct found){ f, id };
+				found++;
+				/* Functions 1-7 only behind a multi-function function 0. */
+				if (fn == 0 && !(cfg_read8(f, PCI_HEADER_TYPE) & 0x80))
+					break;
+			}
+		}
+	}
+	test_log("%u function(s) found", found);
+	if (iovm)
+		test_check(found > 0, "an IOVM found no PCI function: its devices are missing");
+	else
+		test_check(found == 0, "a guest found %u PCI function(s): it owns none", found);
+	test_end();
+
+	for (unsigned int i = 0; i < found && i < MAX_FOUND; i++)
+		inspect(funcs[i].f, funcs[i].id);
+	test_finish();
+}
