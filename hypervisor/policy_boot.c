@@ -6,7 +6,7 @@
  */
 #include <abi/errno.h>
 #include <hv/console.h>
-#include <hv/iommu_present.h>
+#include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/policy.h>
 #include <hv/string.h>
