@@ -7,14 +7,15 @@
 # interrupts arriving on the current stack, so they take the hypervisor's
 # freestanding flags and warnings (KCFLAGS) with two changes: the small
 # code model (linked at 1 MiB, not in the top 2 GiB), and include paths that
-# expose only the ABI (include/), the runtime (guest-stubs/) and the three
-# pure hypervisor library headers the runtime shares, copied into
+# expose only the ABI (include/), the runtime (guest-stubs/) and the few
+# pure hypervisor headers guests share (types, formatting, string routines,
+# port and MMIO accessors), copied into
 # $(GUEST_BUILD)/include so no other hypervisor header is reachable.
 
 GUEST_BUILD	:= $(BUILD)/guests
 AR		:= $(CROSS_COMPILE)ar
 
-GUEST_SHARED_HEADERS := hv/types.h hv/format.h hv/string.h
+GUEST_SHARED_HEADERS := hv/types.h hv/format.h hv/string.h arch/io.h
 GUEST_STAGED_HEADERS := $(addprefix $(GUEST_BUILD)/include/,$(GUEST_SHARED_HEADERS))
 
 GUEST_INCLUDES	:= -Iinclude -I$(GUEST_BUILD)/include -Iguest-stubs
@@ -39,6 +40,10 @@ all: guests
 
 .SECONDARY: $(GUEST_STAGED_HEADERS)
 $(GUEST_BUILD)/include/hv/%.h: hypervisor/include/hv/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+$(GUEST_BUILD)/include/arch/%.h: hypervisor/arch/x86/include/arch/%.h
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 

@@ -31,6 +31,7 @@
  *   TEST <vm>: <mode> PASS    (all N attempts were contained), exit code 0
  * An unknown name: FAIL and exit code 1.
  */
+#include <arch/io.h>
 #include <runtime/paging.h>
 #include <runtime/runtime.h>
 
@@ -118,19 +119,18 @@ static void call_virtual(const struct attempt *a)
 
 static void port_out8(const struct attempt *a)
 {
-	__asm__ volatile("outb %b0, %w1" :: "a"((uint8_t)a->value), "Nd"((uint16_t)a->addr));
+	outb((uint16_t)a->addr, (uint8_t)a->value);
 }
 
 static void port_out16(const struct attempt *a)
 {
-	__asm__ volatile("outw %0, %w1" :: "a"((uint16_t)a->value), "Nd"((uint16_t)a->addr));
+	outw((uint16_t)a->addr, (uint16_t)a->value);
 }
 
 static void port_in16(const struct attempt *a)
 {
-	uint16_t v;
+	uint16_t v = inw((uint16_t)a->addr);
 
-	__asm__ volatile("inw %w1, %0" : "=a"(v) : "Nd"((uint16_t)a->addr));
 	test_log("read %#x from port %#llx", v, (unsigned long long)a->addr);
 }
 

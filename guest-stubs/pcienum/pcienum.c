@@ -27,6 +27,7 @@
  *   relocate        a write of another address to the first memory BAR is
  *                   ignored: it reads back unchanged
  */
+#include <arch/io.h>
 #include <runtime/paging.h>
 #include <runtime/runtime.h>
 
@@ -48,40 +49,6 @@
 #define E1000_RDBAL		0x2800
 #define E1000_IOADDR		0x00
 #define E1000_IODATA		0x04
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %w1" :: "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %w1" :: "a"(v), "Nd"(port));
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 struct fn {
 	uint8_t bus, dev, fn;
