@@ -30,10 +30,16 @@ struct fault_source {
 static struct fault_source sources[FAULT_SOURCES];
 static unsigned int source_count;
 static iommu_owner_lookup_t owner_lookup;
+static iommu_fault_policy_t fault_policy;
 
 void iommu_set_owner_lookup(iommu_owner_lookup_t lookup)
 {
 	owner_lookup = lookup;
+}
+
+void iommu_set_fault_policy(iommu_fault_policy_t policy)
+{
+	fault_policy = policy;
 }
 
 /* The source's slot; the last slot is shared by every source once the others are taken. */
@@ -63,6 +69,8 @@ static bool may_log(struct fault_source *s, bool have_time, uint64_t now_ns)
 	return true;
 }
 
+static void log_fault(struct fault_source *s, const struct iommu_fault *f);
+
 void iommu_report_fault(const struct iommu_fault *f)
 {
 	struct fault_source *s = source_of(f->sbdf);
@@ -71,11 +79,17 @@ void iommu_report_fault(const struct iommu_fault *f)
 
 	s->count++;
 	s->last = *f;
-	if (!may_log(s, have_time, now_ns)) {
+	if (may_log(s, have_time, now_ns))
+		log_fault(s, f);
+	else
 		s->suppressed++;
-		return;
-	}
+	/* After the line that explains it: containment logs its own. */
+	if (fault_policy)
+		fault_policy(f);
+}
 
+static void log_fault(struct fault_source *s, const struct iommu_fault *f)
+{
 	const char *owner = owner_lookup ? owner_lookup(f->sbdf) : NULL;
 	char left_out[48] = "";
 	if (s->suppressed)
@@ -84,7 +98,7 @@ void iommu_report_fault(const struct iommu_fault *f)
 	s->suppressed = 0;
 	pr_warn("iommu: DMA fault: %02x:%02x.%u %s%s%s %s at %#llx blocked: reason %#x \"%s\" (unit %u)%s",
 		PCI_BUS(f->sbdf), PCI_DEV(f->sbdf), PCI_FN(f->sbdf),
-		owner ? "(owned by '" : "(owned by nobody", owner ? owner : "", owner ? "')" : ")",
+		owner ? "(vm '" : "(owned by nobody", owner ? owner : "", owner ? "')" : ")",
 		f->write ? "write" : "read", (unsigned long long)f->address, f->reason,
 		f->reason_name, f->unit, left_out);
 }

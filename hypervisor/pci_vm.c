@@ -5,18 +5,25 @@
  * owner's EPT/NPT at guest-physical = host-physical, uncached, so the
  * owner's driver uses the addresses it reads from the BARs; the MSI-X
  * table's pages are left out, so that touching them traps. I/O BARs are
- * opened in the owner's I/O bitmap through the backend. docs/devices.md.
+ * opened in the owner's I/O bitmap through the backend. With an IOMMU, the
+ * owner's functions are attached to its DMA domain while it runs (I/O
+ * virtual address = guest-physical address, exactly its RAM), and a DMA
+ * fault of one of them fails the owner (contain_dma_fault). docs/devices.md,
+ * docs/iommu.md.
  */
 #include <abi/errno.h>
 #include <hv/console.h>
 #include <hv/format.h>
+#include <hv/iommu.h>
 #include <hv/mm.h>
+#include <hv/panic.h>
 #include <hv/pci_owner.h>
 #include <hv/pci_vm.h>
 #include <hv/policy.h>
 #include <hv/vm.h>
 
 #define BAR_PAGE	4096ULL
+#define MAX_DMA_IDS	2	/* requester ids besides its own a function's DMA may carry */
 
 static int map_range(struct vm *vm, uint64_t start, uint64_t end)
 {
@@ -72,6 +79,128 @@ int pci_vm_map(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The requester ids, besides its own, that f's DMA may carry: behind a
+ * PCIe-to-PCI bridge, the bridge's own id and its secondary bus's device 0
+ * function 0 (PCIe-to-PCI bridge spec 1.0, 2.3: which one depends on the
+ * bridge; Linux's pci_for_each_dma_alias covers both too). Returns how many.
+ */
+static unsigned int dma_alias_ids(const struct pci_device *f, pci_sbdf_t ids[MAX_DMA_IDS])
+{
+	size_t count;
+	const struct pci_device *devs = pci_devices(&count);
+	const struct pci_device *bridge = policy_requester_id_alias(f, devs, count);
+
+	if (!bridge)
+		return 0;
+	ids[0] = bridge->sbdf;
+	ids[1] = PCI_SBDF(PCI_SEG(bridge->sbdf), bridge->secondary_bus, 0, 0);
+	return ids[1] == f->sbdf ? 1 : 2;
+}
+
+static void log_sbdf(char *buf, size_t size, pci_sbdf_t sbdf)
+{
+	format(buf, size, "%02x:%02x.%u", PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf));
+}
+
+/*
+ * vm's DMA domain: I/O virtual addresses equal its guest-physical ones, and
+ * it maps exactly its RAM, read/write. Not its BARs (no peer-to-peer), not
+ * the boot area beyond its RAM, nothing of other VMs or the hypervisor.
+ */
+static int dma_domain_create(struct vm *vm)
+{
+	struct iommu_domain *d = iommu_domain_create();
+
+	if (!d) {
+		pr_err("vm '%s': no IOMMU domain left for its devices", vm->cfg.name);
+		return -HV_ENOMEM;
+	}
+	int err = iommu_domain_map(d, 0, vm->mem_hpa, vm->cfg.memory_size, IOMMU_WRITE);
+	if (err) {
+		pr_err("vm '%s': cannot map its RAM into its DMA domain (%d)", vm->cfg.name, err);
+		BUG_ON(iommu_domain_destroy(d));
+		return err;
+	}
+	vm->dma_domain = d;
+	pr_info("iommu: vm '%s': DMA domain: I/O addresses 0-%#llx -> its RAM at %#llx, read/write; "
+		"nothing else", vm->cfg.name, (unsigned long long)(vm->cfg.memory_size - 1),
+		(unsigned long long)vm->mem_hpa);
+	return 0;
+}
+
+/* Attach id to vm's domain. An alias shared by two of its functions is attached once. */
+static int dma_attach_id(struct vm *vm, pci_sbdf_t id, bool alias, const struct pci_device *f)
+{
+	char s[16], t[16];
+	int err = iommu_attach(vm->dma_domain, id);
+
+	log_sbdf(s, sizeof(s), id);
+	log_sbdf(t, sizeof(t), f->sbdf);
+	if (err == -HV_EBUSY && alias)
+		return 0;	/* another of its functions behind the same bridge brought it */
+	if (err) {
+		pr_err("vm '%s': cannot attach %s%s%s to its DMA domain (%d): its DMA would not be "
+		       "confined", vm->cfg.name, s, alias ? ", requester-id alias of " : "", alias ? t : "",
+		       err);
+		return err;
+	}
+	if (alias)
+		pr_info("iommu: vm '%s': %s (requester-id alias of %s) attached to its DMA domain",
+			vm->cfg.name, s, t);
+	else
+		pr_info("iommu: vm '%s': %s attached to its DMA domain", vm->cfg.name, s);
+	return 0;
+}
+
+/* Block every id of vm's functions again, bus mastering off first; then drain stale faults. */
+static void dma_detach(struct vm *vm)
+{
+	size_t cursor = 0;
+
+	if (!vm->dma_domain)
+		return;
+	for (const struct pci_assigned *a; (a = pci_owner_next(vm->id, &cursor));) {
+		pci_sbdf_t ids[MAX_DMA_IDS];
+		unsigned int n = dma_alias_ids(a->dev, ids);
+
+		if (iommu_quiesce(a->dev->sbdf) == 0)
+			pr_info("iommu: vm '%s': %02x:%02x.%u detached: its DMA is blocked", vm->cfg.name,
+				PCI_BUS(a->dev->sbdf), PCI_DEV(a->dev->sbdf), PCI_FN(a->dev->sbdf));
+		for (unsigned int i = 0; i < n; i++)
+			iommu_detach(ids[i]);	/* -HV_ENOENT: a function before this one did it */
+	}
+	/*
+	 * A fault recorded before bus mastering went off may not have been
+	 * reported yet: report it now, while vm is not running, so that it
+	 * cannot fail the next start.
+	 */
+	iommu_poll_faults();
+}
+
+static int dma_attach(struct vm *vm)
+{
+	size_t cursor = 0;
+	int err = 0;
+
+	if (!iommu_present() || !pci_owner_next(vm->id, &cursor))
+		return 0;
+	if (!vm->dma_domain && (err = dma_domain_create(vm)) != 0)
+		return err;
+	cursor = 0;
+	for (const struct pci_assigned *a; !err && (a = pci_owner_next(vm->id, &cursor));) {
+		pci_sbdf_t ids[MAX_DMA_IDS];
+		unsigned int n = dma_alias_ids(a->dev, ids);
+
+		err = dma_attach_id(vm, a->dev->sbdf, false, a->dev);
+		for (unsigned int i = 0; i < n && !err; i++)
+			err = dma_attach_id(vm, ids[i], true, a->dev);
+	}
+	if (err)
+		dma_detach(vm);
+	return err;
+}
+
 int pci_vm_start(struct vm *vm)
 {
 	size_t cursor = 0;
@@ -96,12 +225,71 @@ int pci_vm_start(struct vm *vm)
 			}
 		}
 	}
-	return 0;
+	/* After vm_start loaded the image into scrubbed memory: the device sees only that. */
+	return dma_attach(vm);
 }
 
 void pci_vm_release(struct vm *vm)
 {
-	pci_owner_reset(vm->id);
+	pci_owner_reset(vm->id);	/* decoding and bus mastering off */
+	dma_detach(vm);
+}
+
+void pci_vm_destroy(struct vm *vm)
+{
+	pci_vm_release(vm);
+	if (vm->dma_domain) {
+		BUG_ON(iommu_domain_destroy(vm->dma_domain));
+		vm->dma_domain = NULL;
+	}
+}
+
+/*
+ * The VM whose DMA comes with requester id sbdf: the owner of the function,
+ * or of a function whose requester-id alias it is. Interrupt context.
+ */
+static struct vm *dma_owner(pci_sbdf_t sbdf)
+{
+	struct vm *vm = vm_by_id(pci_owner(sbdf));
+
+	for (uint32_t id = 1; !vm && id <= VM_MAX; id++) {
+		size_t cursor = 0;
+
+		for (const struct pci_assigned *a; !vm && (a = pci_owner_next(id, &cursor));) {
+			pci_sbdf_t ids[MAX_DMA_IDS];
+			unsigned int n = dma_alias_ids(a->dev, ids);
+
+			for (unsigned int i = 0; i < n; i++)
+				if (ids[i] == sbdf)
+					vm = vm_by_id(id);
+		}
+	}
+	return vm;
+}
+
+static const char *dma_owner_name(pci_sbdf_t sbdf)
+{
+	struct vm *vm = dma_owner(sbdf);
+
+	return vm ? vm->cfg.name : NULL;
+}
+
+/*
+ * The fault policy: a device's DMA went outside its owner's memory, so the
+ * owner's driver is buggy or hostile. The owner fails; the scheduler applies
+ * it (vm_apply_requested_fail), and releasing the VM quiesces the device.
+ * Called in interrupt context.
+ */
+static void contain_dma_fault(const struct iommu_fault *f)
+{
+	struct vm *vm = dma_owner(f->sbdf);
+
+	if (!vm)
+		return;
+	vm->dma_faults++;
+	vm_request_fail(vm, "DMA fault: its device %02x:%02x.%u %s at I/O address %#llx blocked (%s)",
+			PCI_BUS(f->sbdf), PCI_DEV(f->sbdf), PCI_FN(f->sbdf), f->write ? "write" : "read",
+			(unsigned long long)f->address, f->reason_name);
 }
 
 static void warn_unprotected_dma(const struct policy *pol)
@@ -138,10 +326,14 @@ int pci_vm_init(const struct policy *pol)
 			pci_class_name(d->class_code, d->subclass), pol->vms[a->owner - 1].name,
 			pol->devices[a->device].name);
 	}
-	if (pol->unprotected_dma)
+	if (iommu_present()) {
+		iommu_set_owner_lookup(dma_owner_name);
+		iommu_set_fault_policy(contain_dma_fault);
+		if (pol->assignment_count)
+			pr_info("pci: assigned devices' DMA is confined by the IOMMU: each IOVM's devices reach "
+				"only its RAM; a DMA fault fails the IOVM");
+	} else if (pol->unprotected_dma) {
 		warn_unprotected_dma(pol);
-	else if (pol->assignment_count)
-		pr_warn("pci: assigned devices' DMA is not confined yet: the VT-d attach is not wired "
-			"(next slice)");
+	}
 	return 0;
 }

@@ -558,8 +558,8 @@ static bool is_pcie(const struct pci_device *f)
  * topology: conventional (no PCI Express capability) on a bus that is some
  * bridge's secondary bus.
  */
-static const struct pci_device *requester_id_alias(const struct pci_device *f,
-						   const struct pci_device *devs, size_t count)
+const struct pci_device *policy_requester_id_alias(const struct pci_device *f,
+						  const struct pci_device *devs, size_t count)
 {
 	if (is_pcie(f))
 		return NULL;
@@ -666,7 +666,7 @@ static int assign_function(struct policy *pol, uint32_t di, const struct pci_dev
 			      "device '%s': %s is on segment %u: VMs reach segment 0 only "
 			      "(configuration mechanism #1)", d->name, sbdf_str(f->sbdf, s, sizeof(s)),
 			      PCI_SEG(f->sbdf));
-	alias = requester_id_alias(f, devs, count);
+	alias = policy_requester_id_alias(f, devs, count);
 	if (alias && !(d->flags & UHV_DEVICE_SHARED_REQUESTER_ID_OK))
 		return format_reject(why, why_size, -HV_EPERM,
 			      "device '%s': %s shares its requester id with every function behind "
@@ -681,7 +681,7 @@ static int assign_function(struct policy *pol, uint32_t di, const struct pci_dev
 			for (size_t k = 0; k < count && !of; k++)
 				if (devs[k].sbdf == other->sbdf)
 					of = &devs[k];
-			if (of && other->owner != d->owner && requester_id_alias(of, devs, count) == alias)
+			if (of && other->owner != d->owner && policy_requester_id_alias(of, devs, count) == alias)
 				return format_reject(why, why_size, -HV_EPERM,
 					      "device '%s': %s and %s share a requester id behind bridge %s "
 					      "but would go to vm '%s' and vm '%s'",

@@ -55,7 +55,12 @@ __noreturn void sched_run(void)
 			unsigned int i = (next_index + n) % VM_MAX;
 			struct vm *vm = vm_at(i);
 
-			if (!vm || vm->state != VM_RUNNING)
+			if (!vm)
+				continue;
+			/* A DMA fault while it was blocked or another VM ran. */
+			if (vm_apply_requested_fail(vm))
+				vm_maybe_restart(vm);
+			if (vm->state != VM_RUNNING)
 				continue;
 			alive = true;
 			struct vcpu *v = &vm->vcpu;
@@ -89,6 +94,8 @@ __noreturn void sched_run(void)
 		be->vcpu_run(pick);
 
 		struct vm *vm = pick->vm;
+		/* A DMA fault of its devices while it ran: the interrupt that reported it ended the run. */
+		vm_apply_requested_fail(vm);
 		if (vm->state == VM_STOPPED || vm->state == VM_FAILED)
 			vm_maybe_restart(vm);
 	}

@@ -46,6 +46,11 @@ struct vm *vm_at(unsigned int index)
 	return index < VM_MAX && vms[index].state != VM_EMPTY ? &vms[index] : NULL;
 }
 
+struct vm *vm_by_id(uint32_t id)
+{
+	return id ? vm_at(id - 1) : NULL;
+}
+
 static void *vm_memory(const struct vm *vm)
 {
 	return phys_to_virt(vm->mem_hpa);
@@ -106,6 +111,7 @@ int vm_start(struct vm *vm)
 	vm->vcpu.timer_deadline = 0;
 	vm->exit_code = 0;
 	vm->fail_reason[0] = '\0';
+	vm->fail_requested = false;	/* a late request from the previous start */
 
 	err = elf_image_load(phys_to_virt(img->start), img->end - img->start,
 			     vm_memory(vm), vm->cfg.memory_size, &entry, &image_end);
@@ -168,6 +174,31 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 	pr_err("vm '%s': contained: %s", vm->cfg.name, vm->fail_reason);
 }
 
+void vm_request_fail(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->state != VM_RUNNING || vm->fail_requested)
+		return;
+	va_start(ap, fmt);
+	vformat(vm->fail_request, sizeof(vm->fail_request), fmt, ap);
+	va_end(ap);
+	/* The reason is complete before the flag the scheduler tests. */
+	__asm__ volatile("" ::: "memory");
+	vm->fail_requested = true;
+}
+
+bool vm_apply_requested_fail(struct vm *vm)
+{
+	if (!vm->fail_requested)
+		return false;
+	vm->fail_requested = false;
+	if (vm->state != VM_RUNNING)
+		return false;
+	vm_fail(vm, "%s", vm->fail_request);
+	return true;
+}
+
 bool vm_maybe_restart(struct vm *vm)
 {
 	/* A nonzero exit code is a failure too: the guest reported one itself. */
@@ -199,7 +230,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (vm->state == VM_RUNNING)
 		vm_halt_vcpu(vm);
-	pci_vm_release(vm);
+	pci_vm_destroy(vm);		/* its devices detached, its DMA domain freed */
 	memset(vm_memory(vm), 0, vm->cfg.memory_size);
 	pt_destroy(&vm->gpt);		/* its RAM and its devices' BARs */
 	BUG_ON(frame_free_contig(vm->mem_hpa, vm->cfg.memory_size / FRAME_SIZE));
@@ -222,6 +253,9 @@ void vm_print_summary(const struct vm *vm)
 	else
 		pr_info("vm '%s': %s, exit code %d, %llu exits", vm->cfg.name, state_name[vm->state],
 			vm->exit_code, (unsigned long long)vm->vcpu.exits);
+	if (vm->dma_faults)
+		pr_info("vm '%s': %llu DMA fault(s) of its devices blocked", vm->cfg.name,
+			(unsigned long long)vm->dma_faults);
 
 	for (unsigned int s = 0; s < VCPU_EXIT_SLOTS; s++) {
 		uint64_t c = vm->vcpu.exit_count[s];

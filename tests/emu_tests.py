@@ -15,6 +15,8 @@ Fields:
   policy    (optional) a text policy to compile with boot/mkpolicy.py and boot as
             module "policy"; or {"path": ..., "corrupt": KIND} for a broken one
   images    (optional) guest names: build/guests/<name>.elf as module "<name>.elf"
+  pcap_expect (optional) hex bytes that must appear in <case dir>/wire.pcap, which the
+            case's QEMU args write (filter-dump; "{workdir}" in args is the case dir)
 """
 
 import re
@@ -425,8 +427,13 @@ PCI_CASES = [
          policy="tests/policies/vm-pci-iovm.policy", images=["pcienum"],
          expect=[r"I hv: policy: device nic +-> vm 'net', id 8086:100e$",
                  r"I hv: pci: 00:02.0 8086:100e Ethernet controller -> vm 'net' \(device 'nic'\)",
-                 r"W hv: pci: assigned devices' DMA is not confined yet",
-                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+")],
+                 r"I hv: pci: assigned devices' DMA is confined by the IOMMU",
+                 # BARs are mapped when the VM is created, the device attached when it starts.
+                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+")[:1],
+                 r"I hv: iommu: vm 'net': DMA domain: I/O addresses 0-0x3fffff -> its RAM at 0x[0-9a-f]+, "
+                 r"read/write; nothing else",
+                 r"I hv: iommu: vm 'net': 00:02\.0 attached to its DMA domain",
+                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+")[1:]],
          forbid=[r"PANIC", r"check failed", r"UNPROTECTED DMA", r"port I/O denied", r"^\[[^\]]*\] E "],
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
     dict(name="bochs-pci-unprotected", emulator="bochs", cmdline="",
@@ -452,4 +459,80 @@ PCI_CASES = [
                 r"add flags = unprotected-dma to assign it anyway$"),
 ]
 
-CASES += POLICY_CASES + PCI_CASES + vm_cases("qemu") + vm_cases("bochs")
+
+# ---------------------------------------------------------------------------
+# DMA through the IOMMU: an IOVM's e1000 reaches its RAM (I/O address =
+# guest-physical) and nothing else; a DMA fault fails the IOVM.
+
+DMA_MAC = "52:54:00:75:68:76"
+# What dmatest transmits: broadcast, from the NIC's MAC (read back from RAL0/RAH0), ethertype
+# 0x88b5, then the start of its payload text.
+DMA_FRAME = "ff" * 6 + DMA_MAC.replace(":", "") + "88b5" + b"uhv-dmatest: DMA through the IOMMU ".hex()
+
+
+def qemu_dma_args(dump):
+    return ["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+            "-device", f"e1000,netdev=n1,mac={DMA_MAC}",
+            *(["-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"] if dump else [])]
+
+
+def dma_attach_lines(vm, restart=None):
+    return [*([rf"I hv: vm '{vm}': restarting \(restart {restart}\)"] if restart else []),
+            rf"I hv: iommu: vm '{vm}': 00:02\.0 attached to its DMA domain",
+            rf"I hv: vm '{vm}': started \(id 1, IOVM, 4 MiB at 0x[0-9a-f]+, entry 0x[0-9a-f]+"
+            + (", restarted" if restart else ""),
+            rf"I {vm}: TEST {vm}: ring at 0x[0-9a-f]+, frame at 0x[0-9a-f]+: descriptor status 0x1, TDH 1",
+            rf"I {vm}: TEST {vm}: DD written back by the device: its DMA reached this VM's memory",
+            rf"I {vm}: TEST {vm}: dma-tx PASS"]
+
+
+def dma_blocked_lines(vm, address, start):
+    """One rogue attempt at address (a regex): blocked at exactly the address tried, the VM
+    contained, restarted, re-attached, and its legit DMA working again."""
+    return [rf"I {vm}: TEST {vm}: attempting DMA .*: I/O address ({address}) \(expect: blocked, VM stopped\)\n"
+            rf".*W hv: iommu: DMA fault: 00:02\.0 \(vm '{vm}'\) read at \1 blocked: reason 0x6 "
+            r"\"read of a page without read permission \(not mapped\)\"",
+            rf"I hv: iommu: vm '{vm}': 00:02\.0 detached: its DMA is blocked",
+            rf"E hv: vm '{vm}': contained: DMA fault: its device 00:02\.0 read at I/O address {address} blocked",
+            *dma_attach_lines(vm, start + 1)]
+
+
+DMA_CASES = [
+    # (a) Legit DMA through VT-d: the descriptor's DD comes back, the frame is on the wire.
+    dict(name="qemu-dma-net", emulator="qemu", cmdline="", args=qemu_dma_args(dump=True),
+         policy="tests/policies/vm-dma-net.policy", images=["dmatest"],
+         expect=[r"I hv: pci: assigned devices' DMA is confined by the IOMMU",
+                 r"I hv: iommu: vm 'net': DMA domain: I/O addresses 0-0x3fffff -> its RAM at 0x[0-9a-f]+, "
+                 r"read/write; nothing else",
+                 *dma_attach_lines("net"),
+                 r"I net: TEST net: done, 2 passed, 0 failed",
+                 r"I hv: iommu: vm 'net': 00:02\.0 detached: its DMA is blocked",
+                 r"I hv: vm 'net': stopped itself with exit code 0",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed"], pcap_expect=DMA_FRAME,
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # (b) Each rogue DMA blocked, logged with requester, address and owner; the IOVM fails and
+    # (c) is restarted, re-attached, and its legit DMA works again. The bystander's canary holds.
+    dict(name="qemu-dma-rogue", emulator="qemu", cmdline="", args=qemu_dma_args(dump=False),
+         policy="tests/policies/vm-dma-rogue.policy", images=["dmatest"],
+         # The canary attempt assumes the VMs lie side by side, the bystander 2 x 4 MiB up.
+         expect=[*dma_attach_lines("rogue")[:2],
+                 r"I hv: vm 'bystander': started \(id 2, guest, 4 MiB at 0x800000,",
+                 r"I bystander: TEST bystander: canary: 64 KiB at 0x[0-9a-f]+;",
+                 *dma_attach_lines("rogue")[2:],
+                 *dma_blocked_lines("rogue", "0x10000000", 0),
+                 *dma_blocked_lines("rogue", "0x400000", 1),
+                 *dma_blocked_lines("rogue", "0x9[0-9a-f]{5}", 2),  # 0x800000 + the canary's address
+                 *dma_blocked_lines("rogue", "0x7ffffff000", 3),
+                 *dma_blocked_lines("rogue", "0x10000000", 4),
+                 r"I rogue: TEST rogue: all 5 attempts were blocked and contained",
+                 r"I rogue: TEST rogue: rogue-dma PASS",
+                 r"I hv: vm 'rogue': stopped, exit code 0, \d+ exits",
+                 r"I hv: vm 'rogue': 5 DMA fault\(s\) of its devices blocked",
+                 r"I hv: vm 'bystander': stopped, exit code 0, \d+ exits",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=[r"PANIC", r"check failed", r"FAIL", r"owned by nobody"],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+]
+
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + vm_cases("qemu") + vm_cases("bochs")

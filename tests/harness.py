@@ -60,8 +60,10 @@ POWEROFF_LINE = re.compile(r"hv: acpi: entering S5\s*$")
 
 FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
-CASE_FIELDS = {  # args, forbid, policy and images may be left out (empty)
-   "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images"}
+CASE_FIELDS = {  # args, forbid, policy, images and pcap_expect may be left out (empty)
+   "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images",
+   "pcap_expect"}
+PCAP_FILE = "wire.pcap"  # where a case's QEMU args may dump a netdev: {workdir}/wire.pcap
 TAIL_LINES = 20
 
 # Process groups of running emulators, killed if the harness itself is stopped;
@@ -181,8 +183,8 @@ def emulator_command(case, workdir, iso, serial_log):
     """The command line (and environment) that runs case's emulator."""
     if case["emulator"] == "qemu":
         qemu = os.environ.get("QEMU", "qemu-system-x86_64")
-        return [qemu, *QEMU_BASE_ARGS, "-serial", f"file:{serial_log}",
-                "-cdrom", iso, *case["args"]], None
+        args = [a.replace("{workdir}", workdir) for a in case["args"]]
+        return [qemu, *QEMU_BASE_ARGS, "-serial", f"file:{serial_log}", "-cdrom", iso, *args], None
     bochs = os.environ.get("BOCHS", "bochs")
     bochsrc = os.path.join(workdir, "bochsrc")
     write_bochsrc(bochsrc, iso, serial_log, os.path.join(workdir, "bochs.log"), case["args"])
@@ -238,6 +240,22 @@ def clean_log(raw):
     """Serial bytes as text lines: no carriage returns or terminal escapes."""
     text = raw.decode("utf-8", errors="replace")
     return ANSI_ESCAPE.sub("", text).replace("\r", "")
+
+
+def check_pcap(case, workdir):
+    """Problems with the case's packet dump: pcap_expect's bytes must be in it."""
+    if not case["pcap_expect"]:
+        return []
+    path = os.path.join(workdir, PCAP_FILE)
+    try:
+        with open(path, "rb") as f:
+            dump = f.read()
+    except OSError:
+        return [f"no packet dump {os.path.relpath(path, ROOT)}"]
+    if bytes.fromhex(case["pcap_expect"]) not in dump:
+        return [f"the packet dump {os.path.relpath(path, ROOT)} ({len(dump)} bytes) does not contain "
+                f"{case['pcap_expect']}"]
+    return []
 
 
 def check_log(case, text, status):
@@ -349,8 +367,9 @@ def run_case(case, build_dir):
         return Result(name, "FAIL", str(e))
 
     serial_log = os.path.join(workdir, "serial.log")
-    if os.path.exists(serial_log):
-        os.remove(serial_log)
+    for stale in (serial_log, os.path.join(workdir, PCAP_FILE)):
+        if os.path.exists(stale):
+            os.remove(stale)
     argv, env = emulator_command(case, workdir, iso, serial_log)
     with open(os.path.join(workdir, "command"), "w") as f:
         f.write(" ".join(argv) + "\n")
@@ -381,7 +400,7 @@ def run_case(case, build_dir):
         with open(serial_log, "rb") as f:
             raw = f.read()
     text = clean_log(raw)
-    problems = check_log(case, text, status)
+    problems = check_log(case, text, status) + check_pcap(case, workdir)
     if not problems:
         return Result(name, "PASS", seconds=seconds)
     tail = [line for line in text.split("\n") if line.strip()][-TAIL_LINES:]
@@ -401,6 +420,7 @@ def validate_cases(cases):
         case.setdefault("forbid", [])
         case.setdefault("policy", None)
         case.setdefault("images", [])
+        case.setdefault("pcap_expect", "")
         missing, extra = CASE_FIELDS - case.keys(), case.keys() - CASE_FIELDS
         if missing or extra:
             sys.exit(f"emu_tests.py: case {name}: missing {sorted(missing)}, unknown {sorted(extra)}")

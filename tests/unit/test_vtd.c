@@ -470,7 +470,7 @@ TEST(faults_are_counted_logged_and_rate_limited_per_source)
 	w.write = true;
 	iommu_report_fault(&w);
 	CHECK_EQ(log_count, 6);
-	CHECK(strstr(log_lines, "00:03.0 (owned by 'net-iovm') write at 0x9000") != NULL);
+	CHECK(strstr(log_lines, "00:03.0 (vm 'net-iovm') write at 0x9000") != NULL);
 	CHECK_EQ(iommu_fault_count(other, NULL), 1);
 	CHECK_EQ(iommu_fault_count(PCI_SBDF(0, 0, 4, 0), NULL), 0);
 
@@ -495,6 +495,40 @@ TEST(many_sources_share_the_last_slot_but_are_all_counted)
 	}
 	CHECK_EQ(before, 0);
 	CHECK_EQ(iommu_fault_count(PCI_SBDF(0, 0x10, 0, 0), NULL), 1);	/* had a slot of its own */
+}
+
+static unsigned int policy_calls;
+static int log_count_at_policy;
+static struct iommu_fault policy_fault;
+
+static void record_policy(const struct iommu_fault *f)
+{
+	policy_calls++;
+	log_count_at_policy = log_count;
+	policy_fault = *f;
+}
+
+TEST(fault_policy_sees_every_fault_after_its_line_even_when_not_logged)
+{
+	pci_sbdf_t dev = PCI_SBDF(0, 0, 5, 0);
+
+	now_ns += 10 * 1000000000ULL;
+	iommu_set_fault_policy(record_policy);
+	int logged_before = log_count;
+	for (int i = 0; i < 7; i++) {
+		struct iommu_fault f = fault_from(dev, 0x20000 + 0x1000 * (uint64_t)i);
+		iommu_report_fault(&f);
+		if (i == 0)
+			CHECK_EQ(log_count_at_policy, logged_before + 1);	/* the line came first */
+	}
+	CHECK_EQ(policy_calls, 7);				/* two were not logged */
+	CHECK_EQ(log_count, logged_before + 5);
+	CHECK_EQ(policy_fault.sbdf, dev);
+	CHECK_EQ(policy_fault.address, 0x26000);
+	iommu_set_fault_policy(NULL);
+	struct iommu_fault f = fault_from(dev, 0x30000);
+	iommu_report_fault(&f);
+	CHECK_EQ(policy_calls, 7);
 }
 
 TEST(quiesce_stops_bus_mastering_before_detaching)

@@ -98,6 +98,16 @@ typedef const char *(*iommu_owner_lookup_t)(pci_sbdf_t sbdf);
 void iommu_set_owner_lookup(iommu_owner_lookup_t lookup);
 
 /*
+ * What to do about a fault beyond logging it: the fault policy (contain
+ * the owner), installed by the device-ownership code. Called for every
+ * fault, logged or not, after it is counted; from the fault-event
+ * interrupt or iommu_poll_faults(), so it may only record what is to be
+ * done, never stop a VM itself.
+ */
+typedef void (*iommu_fault_policy_t)(const struct iommu_fault *f);
+void iommu_set_fault_policy(iommu_fault_policy_t policy);
+
+/*
  * Record and log one fault (the vendor driver's fault handler calls this
  * for each fault record): counted per source, logged with a rate limit
  * per source.

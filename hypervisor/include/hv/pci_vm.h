@@ -20,12 +20,23 @@ int pci_vm_init(const struct policy *pol);
 int pci_vm_map(struct vm *vm);
 
 /*
- * At every (re)start, after the vCPU exists: quiesce vm's functions, reset
- * its view of configuration space and open its I/O BARs' ports.
+ * At every (re)start, after the vCPU exists and its memory holds the fresh
+ * image: quiesce vm's functions, reset its view of configuration space,
+ * open its I/O BARs' ports and, with an IOMMU, attach its functions (and
+ * their requester-id aliases) to its DMA domain, created at the first
+ * start: I/O virtual address = guest-physical address, exactly its RAM.
+ * Returns 0 or a negative HV_E* code (logged): the VM must not run.
  */
 int pci_vm_start(struct vm *vm);
 
-/* When vm stops, fails or is destroyed: its functions stop decoding and bus mastering. */
+/*
+ * When vm stops or fails: its functions stop decoding and bus mastering,
+ * then are detached from its domain (their DMA is blocked again), and
+ * faults still recorded are drained so they cannot fail its next start.
+ */
 void pci_vm_release(struct vm *vm);
+
+/* When vm is destroyed: pci_vm_release, then its DMA domain is freed. */
+void pci_vm_destroy(struct vm *vm);
 
 #endif /* HV_PCI_VM_H */

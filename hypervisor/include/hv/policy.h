@@ -129,6 +129,14 @@ int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint6
 int policy_check_devices(struct policy *pol, const struct pci_device *devs, size_t count,
 			 bool iommu, char *why, size_t why_size);
 
+/*
+ * The bridge whose requester id f's DMA may carry instead of its own (a
+ * conventional PCI function behind a PCIe-to-PCI bridge), or NULL: the
+ * IOMMU must then translate the bridge's ids as f's owner's too.
+ */
+const struct pci_device *policy_requester_id_alias(const struct pci_device *f,
+						   const struct pci_device *devs, size_t count);
+
 /* "bdf 00:02.0", "id 8086:100e", "class 02.00.00/ffff00": the text format's match. */
 const char *policy_device_match_str(const struct policy_device *d, char *buf, size_t size);
 

@@ -16,6 +16,8 @@
 #define VM_MAX		UHV_POLICY_MAX_VMS
 #define VM_MAX_RESTARTS	8	/* a VM that keeps failing is left down after this many */
 
+struct iommu_domain;
+
 struct vm_config {
 	char name[UHV_VM_NAME_MAX];
 	enum uhv_vm_role role;
@@ -44,6 +46,12 @@ struct vm {
 	struct page_table gpt;		/* EPT or NPT: guest-physical -> host-physical */
 	struct vcpu vcpu;		/* one vCPU per VM for now */
 	uint32_t pci_config_address;	/* its CONFIG_ADDRESS (port 0xCF8), latched per VM */
+	struct iommu_domain *dma_domain;	/* its devices' DMA space (IOVA = GPA), or NULL */
+	uint64_t dma_faults;		/* DMA faults of its devices, over all its starts */
+
+	/* A failure found in interrupt context (vm_request_fail), applied by the scheduler. */
+	volatile bool fail_requested;
+	char fail_request[128];
 
 	uint32_t restart_count;
 	uint64_t start_tsc;		/* the VM's clock starts here */
@@ -57,12 +65,25 @@ int vm_start(struct vm *vm);
 void vm_stop(struct vm *vm, int exit_code);
 /* The VM misbehaved: contain it, say why (one log line naming the VM). */
 void vm_fail(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/*
+ * From interrupt context (a DMA fault of one of its devices): mark a
+ * running vm to be failed with this reason. Only records it: the vCPU may
+ * be inside the backend's run loop right now. The first request of a
+ * start wins; vm_start() forgets any left over.
+ */
+void vm_request_fail(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/*
+ * Outside interrupt context, with no vCPU running: if a failure was
+ * requested for vm while it ran, fail it now (vm_fail). True if it did.
+ */
+bool vm_apply_requested_fail(struct vm *vm);
 /* Apply the restart policy to a stopped or failed VM; true if it runs again. */
 bool vm_maybe_restart(struct vm *vm);
 /* Free everything the VM has; its memory is scrubbed first. */
 void vm_destroy(struct vm *vm);
 
 struct vm *vm_at(unsigned int index);	/* NULL for an empty slot */
+struct vm *vm_by_id(uint32_t id);	/* NULL for an id with no VM */
 
 struct policy;
 /*
