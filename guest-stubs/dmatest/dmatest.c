@@ -29,17 +29,11 @@
  * the legacy transmit descriptor, 3.3.3.
  */
 #include <runtime/paging.h>
+#include <runtime/pci.h>
 #include <runtime/runtime.h>
 
-#define CONFIG_ADDRESS		0xcf8
-#define CONFIG_DATA		0xcfc
-#define PCI_VENDOR_ID		0x00
-#define PCI_COMMAND		0x04
-# define CMD_MEMORY		BIT(1)
-# define CMD_MASTER		BIT(2)
-#define PCI_BAR0		0x10
-
-#define E1000_VENDOR_DEVICE	0x100e8086
+#define E1000_VENDOR		0x8086
+#define E1000_DEVICE		0x100e	/* 82540EM */
 #define E1000_IMC		0x00d8
 #define E1000_TCTL		0x0400
 # define E1000_TCTL_EN		BIT(1)
@@ -83,73 +77,30 @@ static uint8_t frame[FRAME_LEN] __aligned(64);
 static volatile uint32_t *regs;
 static uint64_t memory_size;
 
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %w1" :: "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static uint32_t cfg_address(unsigned int bus, unsigned int dev, unsigned int fn, uint8_t reg)
-{
-	return BIT(31) | bus << 16 | dev << 11 | fn << 8 | (reg & 0xfcU);
-}
-
-static uint32_t cfg_read32(uint32_t fn_addr, uint8_t reg)
-{
-	outl(CONFIG_ADDRESS, fn_addr | reg);
-	return inl(CONFIG_DATA);
-}
-
-static void cfg_write32(uint32_t fn_addr, uint8_t reg, uint32_t v)
-{
-	outl(CONFIG_ADDRESS, fn_addr | reg);
-	outl(CONFIG_DATA, v);
-}
-
 static uint32_t reg_read(uint32_t reg) { return regs[reg / 4]; }
 static void reg_write(uint32_t reg, uint32_t v) { regs[reg / 4] = v; }
-
-/* The e1000 among this VM's functions: its configuration address (register 0), or 0. */
-static uint32_t find_e1000(void)
-{
-	for (unsigned int bus = 0; bus < 256; bus++)
-		for (unsigned int dev = 0; dev < 32; dev++)
-			for (unsigned int fn = 0; fn < 8; fn++) {
-				uint32_t a = cfg_address(bus, dev, fn, 0);
-
-				if (cfg_read32(a, PCI_VENDOR_ID) == E1000_VENDOR_DEVICE)
-					return a;
-			}
-	return 0;
-}
 
 /* Find the NIC, map BAR0, memory decode and bus mastering on, NIC interrupts off. */
 static bool nic_init(void)
 {
-	uint32_t a = find_e1000();
+	struct pci_fn a;
 
-	if (!test_check(a != 0, "no e1000 among this VM's PCI functions"))
+	if (!test_check(pci_find_id(E1000_VENDOR, E1000_DEVICE, &a), "no e1000 among this VM's PCI functions"))
 		return false;
-	uint32_t bar0 = cfg_read32(a, PCI_BAR0);
+	uint32_t bar0 = pci_cfg_read32(a, PCI_BAR(0));
 	uint64_t base = bar0 & ~0xfULL;
 	if (!test_check(!(bar0 & 1) && base, "e1000 BAR0 is %#x: not an assigned memory BAR", bar0))
 		return false;
 	if (!test_check(paging_map_identity(base) == 0, "cannot map BAR0 at %#llx", (unsigned long long)base))
 		return false;
 	regs = (volatile uint32_t *)(uintptr_t)base;
-	uint32_t cmd = cfg_read32(a, PCI_COMMAND);
-	cfg_write32(a, PCI_COMMAND, (cmd & 0xffff) | CMD_MEMORY | CMD_MASTER);
-	cmd = cfg_read32(a, PCI_COMMAND);
-	test_log("e1000 at %02x:%02x.%u, BAR0 %#llx, command %#x", (a >> 16) & 0xff, (a >> 11) & 0x1f,
-		 (a >> 8) & 7, (unsigned long long)base, cmd & 0xffff);
-	if (!test_check((cmd & (CMD_MEMORY | CMD_MASTER)) == (CMD_MEMORY | CMD_MASTER),
+	uint32_t cmd = pci_cfg_read32(a, PCI_COMMAND);
+	pci_cfg_write32(a, PCI_COMMAND, (cmd & 0xffff) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	cmd = pci_cfg_read32(a, PCI_COMMAND);
+	test_log("e1000 at %02x:%02x.%u, BAR0 %#llx, command %#x", a.bus, a.dev, a.fn,
+		 (unsigned long long)base, cmd & 0xffff);
+	if (!test_check((cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) ==
+			(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER),
 			"memory decode and bus mastering did not stick (command %#x)", cmd & 0xffff))
 		return false;
 	reg_write(E1000_IMC, 0xffffffffU);

@@ -29,19 +29,12 @@
  */
 #include <arch/io.h>
 #include <runtime/paging.h>
+#include <runtime/pci.h>
 #include <runtime/runtime.h>
 
-#define CONFIG_ADDRESS		0xcf8
-#define CONFIG_DATA		0xcfc
 
-#define PCI_VENDOR_ID		0x00
-#define PCI_COMMAND		0x04
 # define CMD_IO			BIT(0)
 # define CMD_MEMORY		BIT(1)
-#define PCI_CLASS_REVISION	0x08
-#define PCI_HEADER_TYPE		0x0e
-#define PCI_BAR(n)		(0x10 + 4 * (n))
-#define PCI_ROM_ADDRESS		0x30
 
 /* e1000 (82540EM) registers, Intel 8254x developer's manual, 13.4. */
 #define E1000_VENDOR_DEVICE	0x100e8086
@@ -50,60 +43,21 @@
 #define E1000_IOADDR		0x00
 #define E1000_IODATA		0x04
 
-struct fn {
-	uint8_t bus, dev, fn;
-};
-
-static uint32_t cfg_address(struct fn f, uint8_t reg)
-{
-	return BIT(31) | (uint32_t)f.bus << 16 | (uint32_t)f.dev << 11 | (uint32_t)f.fn << 8 | (reg & 0xfc);
-}
-
-static uint32_t cfg_read32(struct fn f, uint8_t reg)
-{
-	outl(CONFIG_ADDRESS, cfg_address(f, reg));
-	return inl(CONFIG_DATA);
-}
-
-static uint16_t cfg_read16(struct fn f, uint8_t reg)
-{
-	outl(CONFIG_ADDRESS, cfg_address(f, reg));
-	return inw((uint16_t)(CONFIG_DATA + (reg & 2)));
-}
-
-static uint8_t cfg_read8(struct fn f, uint8_t reg)
-{
-	outl(CONFIG_ADDRESS, cfg_address(f, reg));
-	return inb((uint16_t)(CONFIG_DATA + (reg & 3)));
-}
-
-static void cfg_write32(struct fn f, uint8_t reg, uint32_t v)
-{
-	outl(CONFIG_ADDRESS, cfg_address(f, reg));
-	outl(CONFIG_DATA, v);
-}
-
-static void cfg_write16(struct fn f, uint8_t reg, uint16_t v)
-{
-	outl(CONFIG_ADDRESS, cfg_address(f, reg));
-	outw((uint16_t)(CONFIG_DATA + (reg & 2)), v);
-}
-
 /* Size one BAR register (and its upper half for a 64-bit BAR). Returns the registers it uses. */
-static unsigned int size_bar(struct fn f, unsigned int n, uint64_t *base, uint64_t *size, bool *io)
+static unsigned int size_bar(struct pci_fn f, unsigned int n, uint64_t *base, uint64_t *size, bool *io)
 {
-	uint32_t orig = cfg_read32(f, (uint8_t)PCI_BAR(n)), sized, orig_hi = 0, sized_hi = 0xffffffff;
+	uint32_t orig = pci_cfg_read32(f, (uint8_t)PCI_BAR(n)), sized, orig_hi = 0, sized_hi = 0xffffffff;
 	bool is64 = !(orig & 1) && (orig & 6) == 4 && n < 5;
 	uint64_t mask;
 
-	cfg_write32(f, (uint8_t)PCI_BAR(n), 0xffffffff);
-	sized = cfg_read32(f, (uint8_t)PCI_BAR(n));
-	cfg_write32(f, (uint8_t)PCI_BAR(n), orig);
+	pci_cfg_write32(f, (uint8_t)PCI_BAR(n), 0xffffffff);
+	sized = pci_cfg_read32(f, (uint8_t)PCI_BAR(n));
+	pci_cfg_write32(f, (uint8_t)PCI_BAR(n), orig);
 	if (is64) {
-		orig_hi = cfg_read32(f, (uint8_t)PCI_BAR(n + 1));
-		cfg_write32(f, (uint8_t)PCI_BAR(n + 1), 0xffffffff);
-		sized_hi = cfg_read32(f, (uint8_t)PCI_BAR(n + 1));
-		cfg_write32(f, (uint8_t)PCI_BAR(n + 1), orig_hi);
+		orig_hi = pci_cfg_read32(f, (uint8_t)PCI_BAR(n + 1));
+		pci_cfg_write32(f, (uint8_t)PCI_BAR(n + 1), 0xffffffff);
+		sized_hi = pci_cfg_read32(f, (uint8_t)PCI_BAR(n + 1));
+		pci_cfg_write32(f, (uint8_t)PCI_BAR(n + 1), orig_hi);
 	}
 	*io = orig & 1;
 	if (*io) {
@@ -118,20 +72,20 @@ static unsigned int size_bar(struct fn f, unsigned int n, uint64_t *base, uint64
 		*base = (uint64_t)orig_hi << 32 | (orig & ~0xfU);
 		*size = (uint32_t)mask || mask >> 32 != 0xffffffff ? ~mask + 1 : 0;
 	}
-	test_check(cfg_read32(f, (uint8_t)PCI_BAR(n)) == orig,
-		   "BAR%u reads %#x after sizing, was %#x", n, cfg_read32(f, (uint8_t)PCI_BAR(n)), orig);
+	test_check(pci_cfg_read32(f, (uint8_t)PCI_BAR(n)) == orig,
+		   "BAR%u reads %#x after sizing, was %#x", n, pci_cfg_read32(f, (uint8_t)PCI_BAR(n)), orig);
 	return is64 ? 2 : 1;
 }
 
-static void check_mmio(struct fn f, uint32_t id, uint64_t base)
+static void check_mmio(struct pci_fn f, uint32_t id, uint64_t base)
 {
 	volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)base;
-	uint16_t cmd = cfg_read16(f, PCI_COMMAND);
+	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 
 	test_begin("mmio");
-	cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_MEMORY));
-	test_check(cfg_read16(f, PCI_COMMAND) & CMD_MEMORY, "memory decode did not stick (command %#x)",
-		   cfg_read16(f, PCI_COMMAND));
+	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_MEMORY));
+	test_check(pci_cfg_read16(f, PCI_COMMAND) & CMD_MEMORY, "memory decode did not stick (command %#x)",
+		   pci_cfg_read16(f, PCI_COMMAND));
 	if (!test_check(paging_map_identity(base) == 0, "cannot map %#llx", (unsigned long long)base))
 		return;
 	test_log("%02x:%02x.%u BAR at %#llx: dword 0 = %#x", f.bus, f.dev, f.fn, (unsigned long long)base,
@@ -150,12 +104,12 @@ static void check_mmio(struct fn f, uint32_t id, uint64_t base)
 	test_end();
 }
 
-static void check_io(struct fn f, uint32_t id, uint64_t port)
+static void check_io(struct pci_fn f, uint32_t id, uint64_t port)
 {
-	uint16_t cmd = cfg_read16(f, PCI_COMMAND);
+	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 
 	test_begin("io");
-	cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_IO));
+	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_IO));
 	if (id == E1000_VENDOR_DEVICE) {
 		outl((uint16_t)(port + E1000_IOADDR), E1000_STATUS);
 		uint32_t addr = inl((uint16_t)(port + E1000_IOADDR));
@@ -170,25 +124,25 @@ static void check_io(struct fn f, uint32_t id, uint64_t port)
 	test_end();
 }
 
-static void check_relocation(struct fn f, unsigned int n, uint64_t base, uint64_t size)
+static void check_relocation(struct pci_fn f, unsigned int n, uint64_t base, uint64_t size)
 {
-	uint32_t orig = cfg_read32(f, (uint8_t)PCI_BAR(n));
+	uint32_t orig = pci_cfg_read32(f, (uint8_t)PCI_BAR(n));
 	/* Another address the BAR could take: one size further up. */
 	uint32_t moved = (uint32_t)((base + (size < 0x100000 ? 0x100000 : size)) & ~0xfULL) | (orig & 0xf);
 
 	test_begin("relocate");
-	cfg_write32(f, (uint8_t)PCI_BAR(n), moved);
-	uint32_t now = cfg_read32(f, (uint8_t)PCI_BAR(n));
+	pci_cfg_write32(f, (uint8_t)PCI_BAR(n), moved);
+	uint32_t now = pci_cfg_read32(f, (uint8_t)PCI_BAR(n));
 	test_log("%02x:%02x.%u BAR%u: wrote %#x, reads %#x", f.bus, f.dev, f.fn, n, moved, now);
 	test_check(now == orig, "BAR%u moved: reads %#x after writing %#x, was %#x", n, now, moved, orig);
 	test_end();
 }
 
-static void inspect(struct fn f, uint32_t id)
+static void inspect(struct pci_fn f, uint32_t id)
 {
-	uint32_t class_rev = cfg_read32(f, PCI_CLASS_REVISION);
-	uint8_t header = cfg_read8(f, PCI_HEADER_TYPE) & 0x7f;
-	uint16_t cmd = cfg_read16(f, PCI_COMMAND);
+	uint32_t class_rev = pci_cfg_read32(f, PCI_CLASS_REVISION);
+	uint8_t header = pci_cfg_read8(f, PCI_HEADER_TYPE) & 0x7f;
+	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 	uint64_t first_mem = 0, first_mem_size = 0, first_io = 0;
 	unsigned int first_mem_bar = 0;
 
@@ -200,7 +154,7 @@ static void inspect(struct fn f, uint32_t id)
 
 	test_begin("bars");
 	/* Decoding off while a BAR holds all ones, as the specification asks. */
-	cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd & ~(CMD_IO | CMD_MEMORY)));
+	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd & ~(CMD_IO | CMD_MEMORY)));
 	for (unsigned int n = 0; n < 6;) {
 		uint64_t base, size;
 		bool io;
@@ -220,13 +174,13 @@ static void inspect(struct fn f, uint32_t id)
 		}
 		n += used;
 	}
-	uint32_t rom = cfg_read32(f, PCI_ROM_ADDRESS);
-	cfg_write32(f, PCI_ROM_ADDRESS, 0xfffff800);
-	uint32_t rom_sized = cfg_read32(f, PCI_ROM_ADDRESS);
-	cfg_write32(f, PCI_ROM_ADDRESS, rom);
+	uint32_t rom = pci_cfg_read32(f, PCI_ROM_ADDRESS);
+	pci_cfg_write32(f, PCI_ROM_ADDRESS, 0xfffff800);
+	uint32_t rom_sized = pci_cfg_read32(f, PCI_ROM_ADDRESS);
+	pci_cfg_write32(f, PCI_ROM_ADDRESS, rom);
 	test_log("%02x:%02x.%u ROM BAR sizes to %#x%s", f.bus, f.dev, f.fn, rom_sized,
 		 rom_sized ? "" : " (no ROM)");
-	cfg_write16(f, PCI_COMMAND, cmd);
+	pci_cfg_write16(f, PCI_COMMAND, cmd);
 	test_end();
 
 	if (first_mem)
@@ -239,7 +193,7 @@ static void inspect(struct fn f, uint32_t id)
 
 #define MAX_FOUND	16
 static struct found {
-	struct fn f;
+	struct pci_fn f;
 	uint32_t id;
 } funcs[MAX_FOUND];
 
@@ -249,8 +203,8 @@ int guest_main(const struct uhv_boot_info *boot)
 	unsigned int found = 0;
 
 	test_begin("config-address");
-	outl(CONFIG_ADDRESS, 0x80000000);
-	uint32_t back = inl(CONFIG_ADDRESS);
+	outl(PCI_CONFIG_ADDRESS, 0x80000000);
+	uint32_t back = inl(PCI_CONFIG_ADDRESS);
 	test_check(back == 0x80000000, "CONFIG_ADDRESS reads back %#x after writing 0x80000000", back);
 	test_end();
 
@@ -258,8 +212,8 @@ int guest_main(const struct uhv_boot_info *boot)
 	for (unsigned int bus = 0; bus < 256; bus++) {
 		for (uint8_t dev = 0; dev < 32; dev++) {
 			for (uint8_t fn = 0; fn < 8; fn++) {
-				struct fn f = { (uint8_t)bus, dev, fn };
-				uint32_t id = cfg_read32(f, PCI_VENDOR_ID);
+				struct pci_fn f = { (uint8_t)bus, dev, fn };
+				uint32_t id = pci_cfg_read32(f, PCI_VENDOR_ID);
 
 				if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0) {
 					if (fn == 0)
@@ -270,7 +224,7 @@ int guest_main(const struct uhv_boot_info *boot)
 					funcs[found] = (struct found){ f, id };
 				found++;
 				/* Functions 1-7 only behind a multi-function function 0. */
-				if (fn == 0 && !(cfg_read8(f, PCI_HEADER_TYPE) & 0x80))
+				if (fn == 0 && !(pci_cfg_read8(f, PCI_HEADER_TYPE) & 0x80))
 					break;
 			}
 		}

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/* Configuration mechanism #1 (pci.h). */
+#include <arch/io.h>
+
+#include "pci.h"
+
+static uint32_t config_address(struct pci_fn f, uint8_t reg)
+{
+	return (uint32_t)BIT(31) | (uint32_t)f.bus << 16 | (uint32_t)f.dev << 11 |
+	       (uint32_t)f.fn << 8 | (reg & 0xfcU);
+}
+
+uint32_t pci_cfg_read32(struct pci_fn f, uint8_t reg)
+{
+	outl(PCI_CONFIG_ADDRESS, config_address(f, reg));
+	return inl(PCI_CONFIG_DATA);
+}
+
+uint16_t pci_cfg_read16(struct pci_fn f, uint8_t reg)
+{
+	outl(PCI_CONFIG_ADDRESS, config_address(f, reg));
+	return inw((uint16_t)(PCI_CONFIG_DATA + (reg & 2)));
+}
+
+uint8_t pci_cfg_read8(struct pci_fn f, uint8_t reg)
+{
+	outl(PCI_CONFIG_ADDRESS, config_address(f, reg));
+	return inb((uint16_t)(PCI_CONFIG_DATA + (reg & 3)));
+}
+
+void pci_cfg_write32(struct pci_fn f, uint8_t reg, uint32_t v)
+{
+	outl(PCI_CONFIG_ADDRESS, config_address(f, reg));
+	outl(PCI_CONFIG_DATA, v);
+}
+
+void pci_cfg_write16(struct pci_fn f, uint8_t reg, uint16_t v)
+{
+	outl(PCI_CONFIG_ADDRESS, config_address(f, reg));
+	outw((uint16_t)(PCI_CONFIG_DATA + (reg & 2)), v);
+}
+
+bool pci_find_id(uint16_t vendor, uint16_t device, struct pci_fn *out)
+{
+	uint32_t want = (uint32_t)device << 16 | vendor;
+
+	for (unsigned int bus = 0; bus < 256; bus++)
+		for (unsigned int dev = 0; dev < 32; dev++)
+			for (unsigned int fn = 0; fn < 8; fn++) {
+				struct pci_fn f = { (uint8_t)bus, (uint8_t)dev, (uint8_t)fn };
+
+				if (pci_cfg_read32(f, PCI_VENDOR_ID) == want) {
+					*out = f;
+					return true;
+				}
+			}
+	return false;
+}
