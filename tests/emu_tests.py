@@ -535,4 +535,51 @@ DMA_CASES = [
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 
-CASES += POLICY_CASES + PCI_CASES + DMA_CASES + vm_cases("qemu") + vm_cases("bochs")
+# ---------------------------------------------------------------------------
+# Storage: an NVMe IOVM identifies its controller by DMA through VT-d; a rogue
+# one is contained, its controller reset (FLR) and identified again.
+
+NVME_SERIAL = "uhv-nvme-0042"
+NVME_DISK_SIZE = 16 * 1024 * 1024
+
+
+def qemu_nvme_args(net):
+    return ["-device", "intel-iommu,intremap=on",
+            *(["-netdev", "user,id=n1", "-device", f"e1000,netdev=n1,mac={DMA_MAC}"] if net else []),
+            "-drive", "file={workdir}/disk.img,if=none,id=nvd0,format=raw",
+            "-device", f"nvme,drive=nvd0,serial={NVME_SERIAL}"]
+
+
+def nvme_identify_lines(vm):
+    """The IOVM's NVMe controller found, enabled, and identified by DMA into its memory."""
+    return [rf"I {vm}: TEST {vm}: NVMe controller 1b36:0010 at 00:03\.0, BAR0 0x[0-9a-f]+ \(64-bit\), "
+            r"command 0x[0-9a-f]*[67]\b",
+            rf"I {vm}: TEST {vm}: CAP 0x[0-9a-f]+: .*; VS 1\.\d\.\d",
+            rf"I {vm}: TEST {vm}: enable PASS",
+            rf"I {vm}: TEST {vm}: Identify Controller by DMA into 0x[0-9a-f]+: model 'QEMU NVMe Ctrl', "
+            rf"serial '{NVME_SERIAL}', firmware '[^']+'",
+            rf"I {vm}: TEST {vm}: namespace 1: {NVME_DISK_SIZE // 512} blocks of 512 bytes",
+            rf"I {vm}: TEST {vm}: identify PASS"]
+
+
+NVME_CASES = [
+    # The storage IOVM identifies its controller by DMA through VT-d, beside the e1000 IOVM.
+    dict(name="qemu-nvme-id", emulator="qemu", cmdline="", args=qemu_nvme_args(net=True),
+         disk_images={"disk.img": NVME_DISK_SIZE},
+         policy="tests/policies/vm-nvme-id.policy", images=["nvmeid", "dmatest"],
+         expect=[r"I hv: pci: 00:03\.0 1b36:0010 class 01\.08\.02 NVMe controller",
+                 r"I hv: pci: 00:03\.0 1b36:0010 NVMe controller -> vm 'storage' \(device 'disk'\)",
+                 r"I hv: pci: 00:02\.0 8086:100e Ethernet controller -> vm 'net' \(device 'nic'\)",
+                 r"I hv: iommu: vm 'storage': 00:03\.0 attached to its DMA domain",
+                 r"I hv: iommu: vm 'net': 00:02\.0 attached to its DMA domain",
+                 *nvme_identify_lines("storage"),
+                 r"I storage: TEST storage: done, 3 passed, 0 failed",
+                 r"I hv: iommu: vm 'storage': 00:03\.0 detached: its DMA is blocked",
+                 r"I hv: vm 'storage': stopped itself with exit code 0",
+                 r"I bystander: TEST bystander: canary PASS",
+                 r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"FAIL"],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+]
+
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + vm_cases("qemu") + vm_cases("bochs")

@@ -60,9 +60,9 @@ POWEROFF_LINE = re.compile(r"hv: acpi: entering S5\s*$")
 
 FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
-CASE_FIELDS = {  # args, forbid, policy, images and pcap_expect may be left out (empty)
+CASE_FIELDS = {  # args, forbid, policy, images, pcap_expect and disk_images may be left out (empty)
    "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images",
-   "pcap_expect"}
+   "pcap_expect", "disk_images"}
 PCAP_FILE = "wire.pcap"  # where a case's QEMU args may dump a netdev: {workdir}/wire.pcap
 TAIL_LINES = 20
 
@@ -370,6 +370,10 @@ def run_case(case, build_dir):
     for stale in (serial_log, os.path.join(workdir, PCAP_FILE)):
         if os.path.exists(stale):
             os.remove(stale)
+    # Fresh, zero-filled (sparse) disk images for the case's emulator arguments to name.
+    for image, size in case["disk_images"].items():
+        with open(os.path.join(workdir, image), "wb") as f:
+            f.truncate(size)
     argv, env = emulator_command(case, workdir, iso, serial_log)
     with open(os.path.join(workdir, "command"), "w") as f:
         f.write(" ".join(argv) + "\n")
@@ -421,6 +425,7 @@ def validate_cases(cases):
         case.setdefault("policy", None)
         case.setdefault("images", [])
         case.setdefault("pcap_expect", "")
+        case.setdefault("disk_images", {})
         missing, extra = CASE_FIELDS - case.keys(), case.keys() - CASE_FIELDS
         if missing or extra:
             sys.exit(f"emu_tests.py: case {name}: missing {sorted(missing)}, unknown {sorted(extra)}")
@@ -433,6 +438,9 @@ def validate_cases(cases):
             sys.exit(f"emu_tests.py: case {name}: expects nothing")
         for regex in case["expect"] + case["forbid"]:
             re.compile(regex)
+        for image, size in case["disk_images"].items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", image) or not isinstance(size, int) or size <= 0:
+                sys.exit(f"emu_tests.py: case {name}: disk image {image!r}: a plain file name and a size > 0")
 
 
 # ---------------------------------------------------------------------------

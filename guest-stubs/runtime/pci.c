@@ -40,19 +40,29 @@ void pci_cfg_write16(struct pci_fn f, uint8_t reg, uint16_t v)
 	outw((uint16_t)(PCI_CONFIG_DATA + (reg & 2)), v);
 }
 
-bool pci_find_id(uint16_t vendor, uint16_t device, struct pci_fn *out)
+/* The first function (bus, device, function order) whose register reg, masked, is want. */
+static bool pci_find(uint8_t reg, uint32_t mask, uint32_t want, struct pci_fn *out)
 {
-	uint32_t want = (uint32_t)device << 16 | vendor;
-
 	for (unsigned int bus = 0; bus < 256; bus++)
 		for (unsigned int dev = 0; dev < 32; dev++)
 			for (unsigned int fn = 0; fn < 8; fn++) {
 				struct pci_fn f = { (uint8_t)bus, (uint8_t)dev, (uint8_t)fn };
 
-				if (pci_cfg_read32(f, PCI_VENDOR_ID) == want) {
+				if (pci_cfg_read32(f, PCI_VENDOR_ID) != UINT32_MAX &&
+				    (pci_cfg_read32(f, reg) & mask) == want) {
 					*out = f;
 					return true;
 				}
 			}
 	return false;
+}
+
+bool pci_find_id(uint16_t vendor, uint16_t device, struct pci_fn *out)
+{
+	return pci_find(PCI_VENDOR_ID, UINT32_MAX, (uint32_t)device << 16 | vendor, out);
+}
+
+bool pci_find_class(uint32_t class24, struct pci_fn *out)
+{
+	return pci_find(PCI_CLASS_REVISION, 0xffffff00U, class24 << 8, out);
 }

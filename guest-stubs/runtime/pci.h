@@ -37,4 +37,8 @@ void pci_cfg_write16(struct pci_fn f, uint8_t reg, uint16_t v);
 /* The first function (bus, device, function order) with this vendor:device; false if none. */
 bool pci_find_id(uint16_t vendor, uint16_t device, struct pci_fn *out);
 
+/* The first function whose class code register (base class, sub-class,
+ * programming interface: bits 31:8 of PCI_CLASS_REVISION) is class24; false if none. */
+bool pci_find_class(uint32_t class24, struct pci_fn *out);
+
 #endif /* RUNTIME_PCI_H */
