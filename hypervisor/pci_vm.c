@@ -18,6 +18,7 @@
 #include <hv/mm.h>
 #include <hv/panic.h>
 #include <hv/pci_owner.h>
+#include <hv/pci_reset.h>
 #include <hv/pci_vm.h>
 #include <hv/policy.h>
 #include <hv/vm.h>
@@ -229,15 +230,41 @@ int pci_vm_start(struct vm *vm)
 	return dma_attach(vm);
 }
 
+/* Reset each of vm's functions that can be (pci_reset.c), and say how. */
+static void reset_functions(struct vm *vm)
+{
+	size_t cursor = 0;
+
+	for (const struct pci_assigned *a; (a = pci_owner_next(vm->id, &cursor));) {
+		const struct pci_device *d = a->dev;
+		enum pci_reset_method how;
+		int err = pci_reset_function(d, &how);
+
+		if (err)
+			pr_err("pci: vm '%s': %02x:%02x.%u reset failed (%d): left quiesced (decoding, bus "
+			       "mastering off, DMA blocked)", vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf),
+			       PCI_FN(d->sbdf), err);
+		else if (how == PCI_RESET_FLR)
+			pr_info("pci: vm '%s': %02x:%02x.%u reset: function-level reset (FLR), BARs restored",
+				vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf), PCI_FN(d->sbdf));
+		else
+			pr_info("pci: vm '%s': %02x:%02x.%u reset: none (no FLR): quiesced only, its next driver "
+				"resets it", vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf), PCI_FN(d->sbdf));
+	}
+}
+
 void pci_vm_release(struct vm *vm)
 {
 	pci_owner_reset(vm->id);	/* decoding and bus mastering off */
 	dma_detach(vm);
+	reset_functions(vm);		/* nothing its driver programmed survives into the next start */
 }
 
 void pci_vm_destroy(struct vm *vm)
 {
-	pci_vm_release(vm);
+	/* vm_destroy released (and reset) them if it was running: quiesce again, no second reset. */
+	pci_owner_reset(vm->id);
+	dma_detach(vm);
 	if (vm->dma_domain) {
 		BUG_ON(iommu_domain_destroy(vm->dma_domain));
 		vm->dma_domain = NULL;

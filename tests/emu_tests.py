@@ -507,6 +507,7 @@ DMA_CASES = [
                  *dma_attach_lines("net"),
                  r"I net: TEST net: done, 2 passed, 0 failed",
                  r"I hv: iommu: vm 'net': 00:02\.0 detached: its DMA is blocked",
+                 r"I hv: pci: vm 'net': 00:02\.0 reset: none \(no FLR\): quiesced only, its next driver resets it",
                  r"I hv: vm 'net': stopped itself with exit code 0",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed"], pcap_expect=DMA_FRAME,
@@ -550,9 +551,9 @@ def qemu_nvme_args(net):
             "-device", f"nvme,drive=nvd0,serial={NVME_SERIAL}"]
 
 
-def nvme_identify_lines(vm):
+def nvme_identify_lines(vm, bdf="00:03.0"):
     """The IOVM's NVMe controller found, enabled, and identified by DMA into its memory."""
-    return [rf"I {vm}: TEST {vm}: NVMe controller 1b36:0010 at 00:03\.0, BAR0 0x[0-9a-f]+ \(64-bit\), "
+    return [rf"I {vm}: TEST {vm}: NVMe controller 1b36:0010 at {re.escape(bdf)}, BAR0 0x[0-9a-f]+ \(64-bit\), "
             r"command 0x[0-9a-f]*[67]\b",
             rf"I {vm}: TEST {vm}: CAP 0x[0-9a-f]+: .*; VS 1\.\d\.\d",
             rf"I {vm}: TEST {vm}: enable PASS",
@@ -575,10 +576,42 @@ NVME_CASES = [
                  *nvme_identify_lines("storage"),
                  r"I storage: TEST storage: done, 3 passed, 0 failed",
                  r"I hv: iommu: vm 'storage': 00:03\.0 detached: its DMA is blocked",
+                 r"I hv: pci: vm 'storage': 00:03\.0 reset: function-level reset \(FLR\), BARs restored",
                  r"I hv: vm 'storage': stopped itself with exit code 0",
                  r"I bystander: TEST bystander: canary PASS",
                  r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"FAIL"],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # The rogue IOVM's fetch from outside its RAM is blocked and fails it; its controller gets a
+    # function-level reset, and the restarted IOVM finds it disabled and identifies it again.
+    dict(name="qemu-nvme-rogue", emulator="qemu", cmdline="", args=qemu_nvme_args(net=False),
+         disk_images={"disk.img": NVME_DISK_SIZE},
+         policy="tests/policies/vm-nvme-rogue.policy", images=["nvmeid", "dmatest"],
+         expect=[r"I hv: iommu: vm 'rogue': 00:02\.0 attached to its DMA domain",
+                 r"I hv: vm 'rogue': started \(id 1, IOVM, 4 MiB at 0x[0-9a-f]+, entry 0x[0-9a-f]+\)",
+                 *nvme_identify_lines("rogue", "00:02.0"),
+                 r"I rogue: TEST rogue: attempting DMA: ASQ at I/O address 0x10000000 \(expect: blocked, VM stopped\)",
+                 r"W hv: iommu: DMA fault: 00:02\.0 \(vm 'rogue'\) read at 0x10000000 blocked: reason 0x6 "
+                 r"\"read of a page without read permission \(not mapped\)\"",
+                 r"I hv: iommu: vm 'rogue': 00:02\.0 detached: its DMA is blocked",
+                 r"I hv: pci: vm 'rogue': 00:02\.0 reset: function-level reset \(FLR\), BARs restored",
+                 r"E hv: vm 'rogue': contained: DMA fault: its device 00:02\.0 read at I/O address 0x10000000 "
+                 r"blocked",
+                 r"I hv: vm 'rogue': restarting \(restart 1\)",
+                 r"I hv: iommu: vm 'rogue': 00:02\.0 attached to its DMA domain",
+                 r"I hv: vm 'rogue': started \(id 1, IOVM, .*, restarted\)",
+                 nvme_identify_lines("rogue", "00:02.0")[0],
+                 r"I rogue: TEST rogue: on arrival: CC 0, CSTS 0,",
+                 r"I rogue: TEST rogue: arrived-reset PASS",
+                 *nvme_identify_lines("rogue", "00:02.0")[1:],
+                 r"I rogue: TEST rogue: done, 4 passed, 0 failed",
+                 r"I hv: pci: vm 'rogue': 00:02\.0 reset: function-level reset \(FLR\), BARs restored",
+                 r"I hv: vm 'rogue': stopped itself with exit code 0",
+                 r"I bystander: TEST bystander: canary PASS",
+                 r"I hv: vm 'rogue': stopped, exit code 0, \d+ exits",
+                 r"I hv: vm 'rogue': 1 DMA fault\(s\) of its devices blocked",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=[r"PANIC", r"check failed", r"FAIL", r"owned by nobody", r"reset failed"],
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 

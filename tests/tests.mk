@@ -29,6 +29,9 @@ UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 # Device ownership and the configuration space a VM sees, over a simulated bus.
 UNIT_TESTS += pci_owner
 UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+# Function-level reset of an assigned function, over a simulated one.
+UNIT_TESTS += pci_reset
+UNIT_SRCS_pci_reset := hypervisor/pci_reset.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 # The guest-stub runtime's pure logic, and the hostile guest's ABI oracle.
 UNIT_TESTS += guest_runtime guest_hostile

@@ -91,6 +91,14 @@
 # define PCI_CAP_ID_AF			0x13	/* advanced features */
 # define PCI_CAP_ID_EA			0x14	/* enhanced allocation */
 
+/* PCI Express capability structure (PCIe base 4.0, 7.5.3): offsets from the capability. */
+#define PCI_EXP_DEVCAP			0x04	/* 32 bits: Device Capabilities */
+# define PCI_EXP_DEVCAP_FLR		BIT(28)	/* Function Level Reset Capability */
+#define PCI_EXP_DEVCTL			0x08	/* 16 bits: Device Control */
+# define PCI_EXP_DEVCTL_BCR_FLR		BIT(15)	/* Initiate Function Level Reset (reads 0) */
+#define PCI_EXP_DEVSTA			0x0a	/* 16 bits: Device Status */
+# define PCI_EXP_DEVSTA_TRPND		BIT(5)	/* Transactions Pending */
+
 /* PCI Express extended capability header (PCIe base 4.0, 7.6.3). */
 #define PCI_EXT_CAP_HEADER		0x00	/* 32 bits at 0x100 and above */
 # define PCI_EXT_CAP_ID_MASK		GENMASK(15, 0)

@@ -33,10 +33,13 @@ int pci_vm_start(struct vm *vm);
  * When vm stops or fails: its functions stop decoding and bus mastering,
  * then are detached from its domain (their DMA is blocked again), and
  * faults still recorded are drained so they cannot fail its next start.
+ * Last, each function is reset (pci_reset_function: FLR where the function
+ * has it, else quiesced only), which busy-waits 100 ms per FLR.
  */
 void pci_vm_release(struct vm *vm);
 
-/* When vm is destroyed: pci_vm_release, then its DMA domain is freed. */
+/* When vm is destroyed: quiesced and detached as by pci_vm_release (not
+ * reset again: a running vm was released first), then its DMA domain is freed. */
 void pci_vm_destroy(struct vm *vm);
 
 #endif /* HV_PCI_VM_H */
