@@ -17,6 +17,8 @@ Fields:
   images    (optional) guest names: build/guests/<name>.elf as module "<name>.elf"
   pcap_expect (optional) hex bytes that must appear in <case dir>/wire.pcap, which the
             case's QEMU args write (filter-dump; "{workdir}" in args is the case dir)
+  disk_images (optional) {file name: size in bytes}: fresh zero-filled files the harness
+            creates in the case dir before the run, for args to name ("{workdir}/disk.img")
 """
 
 import re
