@@ -17,6 +17,7 @@
 #include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
+#include <hv/pci_irq.h>
 #include <hv/pci_owner.h>
 #include <hv/pci_vm.h>
 #include <hv/policy.h>
@@ -226,11 +227,15 @@ int pci_vm_start(struct vm *vm)
 		}
 	}
 	/* After vm_start loaded the image into scrubbed memory: the device sees only that. */
-	return dma_attach(vm);
+	int err = dma_attach(vm);
+	if (!err)
+		pci_irq_start(vm);
+	return err;
 }
 
 void pci_vm_release(struct vm *vm)
 {
+	pci_irq_stop(vm);		/* INTx disabled, its lines masked, nothing pending */
 	pci_owner_reset(vm->id);	/* decoding and bus mastering off */
 	dma_detach(vm);
 }
@@ -326,6 +331,7 @@ int pci_vm_init(const struct policy *pol)
 			pci_class_name(d->class_code, d->subclass), pol->vms[a->owner - 1].name,
 			pol->devices[a->device].name);
 	}
+	pci_irq_init();
 	if (iommu_present()) {
 		iommu_set_owner_lookup(dma_owner_name);
 		iommu_set_fault_policy(contain_dma_fault);
