@@ -8,7 +8,8 @@
  * What an owner may write, and why the rest is dropped:
  *   command         I/O, memory decode and bus master: a driver needs them;
  *                   the rest (SERR#, parity, INTx disable...) stays the
- *                   hypervisor's until interrupt routing exists
+ *                   hypervisor's (pci_irq.c sets INTx disable while the
+ *                   owner is stopped)
  *   cache line size, latency timer: scratch values for software
  *   interrupt line  read-only: reads the owner's virtual vector for the
  *                   function's INTx (0xff: not routed), pci_irq.c

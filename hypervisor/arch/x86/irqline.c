@@ -6,11 +6,11 @@
  *   q35 (MCH 8086:29c0, ICH9): every INTx of a device on bus 0 in slots
  *     0-24 goes to PIRQ E..H, device slot s pin p (0 = INTA) to PIRQ
  *     E + (s + p) mod 4, and the ICH9 wires PIRQ A..H to IOAPIC pins 16-23
- *     (ICH9 datasheet 5.9: "PIRQ[A:H]# to IOAPIC IRQ[16:23]"), whatever the
- *     PIRQ router's ISA routing says. That is the table QEMU's q35 DSDT
- *     gives in _PRT (LNKE..LNKH rotated by slot, GSI 16-23 in their _CRS),
- *     and what its e1000 at 00:02.0 really raises (GSI 22: the qemu-netirq
- *     test sees it there).
+ *     (ICH9: PIRQ[A:H]# drive IOAPIC inputs 16-23 directly), whatever the
+ *     PIRQ router's ISA routing (the firmware's Interrupt Line) says.
+ *     Checked against what QEMU's e1000 at 00:02.0 really raises: GSI 22
+ *     (test qemu-net-irq; routing it to GSI 23 instead, the device receives
+ *     but its IOVM never gets an interrupt and the test fails).
  *   anything else (i440fx/PIIX: Bochs, QEMU pc): the firmware's Interrupt
  *     Line register, the ISA IRQ it routed the PIRQ to, which the IOAPIC
  *     sees on the same pin unless a MADT override says otherwise.
