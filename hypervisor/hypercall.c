@@ -8,6 +8,7 @@
 #include <abi/errno.h>
 #include <abi/hypercall.h>
 #include <hv/console.h>
+#include <hv/pci_irq.h>
 #include <hv/string.h>
 #include <hv/time.h>
 #include <hv/vm.h>
@@ -116,6 +117,12 @@ static int64_t hc_stop_self(struct vcpu *v, const struct hc_args *a, enum exit_a
 	return 0;
 }
 
+static int64_t hc_irq_ack(struct vcpu *v, const struct hc_args *a, enum exit_action *next)
+{
+	(void)next;
+	return pci_irq_ack(v->vm, a->a1);
+}
+
 static const struct {
 	hc_handler_t fn;
 	const char *name;
@@ -127,6 +134,7 @@ static const struct {
 	[HC_TIME_READ] = { hc_time_read, "time_read" },
 	[HC_VM_INFO] = { hc_vm_info, "vm_info" },
 	[HC_STOP_SELF] = { hc_stop_self, "stop_self" },
+	[HC_IRQ_ACK] = { hc_irq_ack, "irq_ack" },
 };
 
 enum exit_action vmexit_hypercall(struct vcpu *v)

@@ -6,6 +6,7 @@
 #include <abi/errno.h>
 #include <arch/cpu_features.h>
 #include <arch/hwcheck.h>
+#include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/timer.h>
 #include <arch/vcpu_select.h>
@@ -92,6 +93,7 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	 * next. Interrupts stay disabled throughout.
 	 */
 	lapic_init();
+	ioapic_init();
 	if (timer_calibrate())
 		panic("timer: no working clock or LAPIC timer (see above)");
 	if (pci_init() < 0)

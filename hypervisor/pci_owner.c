@@ -8,8 +8,11 @@
  * What an owner may write, and why the rest is dropped:
  *   command         I/O, memory decode and bus master: a driver needs them;
  *                   the rest (SERR#, parity, INTx disable...) stays the
- *                   hypervisor's until interrupt routing exists
- *   cache line size, latency timer, interrupt line: scratch values for software
+ *                   hypervisor's (pci_irq.c sets INTx disable while the
+ *                   owner is stopped)
+ *   cache line size, latency timer: scratch values for software
+ *   interrupt line  read-only: reads the owner's virtual vector for the
+ *                   function's INTx (0xff: not routed), pci_irq.c
  *   BARs            sizing (all ones, then the original value) is emulated
  *                   from the sizes found at enumeration, never touching the
  *                   device; any other value would move the device under
@@ -216,6 +219,13 @@ static uint32_t vcfg_read(const struct pci_assigned *a, uint16_t off, unsigned i
 {
 	uint16_t reg = off & ~3;
 
+	if (reg == PCI_INTERRUPT_LINE) {
+		uint32_t dword = pci_cfg_read32(a->dev->sbdf, reg);
+
+		dword = (dword & ~0xffU) | (a->intx_vector ? a->intx_vector : 0xff);
+		return (dword >> ((off & 3) * 8)) & size_mask(size);
+	}
+
 	/* Registers that are not emulated are read at the exact size: no wider access than the VM made. */
 	if ((reg >= PCI_BASE_ADDRESS_0 && reg < PCI_BASE_ADDRESS(PCI_NUM_BARS)) || reg == PCI_ROM_ADDRESS)
 		return (vcfg_read_dword(a, reg) >> ((off & 3) * 8)) & size_mask(size);
@@ -263,10 +273,6 @@ static void vcfg_write(struct pci_assigned *a, uint16_t off, unsigned int size, 
 	if (reg == PCI_CACHE_LINE_SIZE) {
 		write_allowed_byte(a, off, size, value, PCI_CACHE_LINE_SIZE);
 		write_allowed_byte(a, off, size, value, PCI_LATENCY_TIMER);
-		return;
-	}
-	if (reg == PCI_INTERRUPT_LINE) {
-		write_allowed_byte(a, off, size, value, PCI_INTERRUPT_LINE);
 		return;
 	}
 	if (reg >= PCI_BASE_ADDRESS_0 && reg < PCI_BASE_ADDRESS(PCI_NUM_BARS)) {

@@ -17,6 +17,7 @@
 #include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
+#include <hv/pci_irq.h>
 #include <hv/pci_owner.h>
 #include <hv/pci_reset.h>
 #include <hv/pci_vm.h>
@@ -227,7 +228,10 @@ int pci_vm_start(struct vm *vm)
 		}
 	}
 	/* After vm_start loaded the image into scrubbed memory: the device sees only that. */
-	return dma_attach(vm);
+	int err = dma_attach(vm);
+	if (!err)
+		pci_irq_start(vm);
+	return err;
 }
 
 /* Reset each of vm's functions that can be (pci_reset.c), and say how. */
@@ -255,6 +259,7 @@ static void reset_functions(struct vm *vm)
 
 void pci_vm_release(struct vm *vm)
 {
+	pci_irq_stop(vm);		/* INTx disabled, its lines masked, nothing pending */
 	pci_owner_reset(vm->id);	/* decoding and bus mastering off */
 	dma_detach(vm);
 	reset_functions(vm);		/* nothing its driver programmed survives into the next start */
@@ -353,6 +358,7 @@ int pci_vm_init(const struct policy *pol)
 			pci_class_name(d->class_code, d->subclass), pol->vms[a->owner - 1].name,
 			pol->devices[a->device].name);
 	}
+	pci_irq_init();
 	if (iommu_present()) {
 		iommu_set_owner_lookup(dma_owner_name);
 		iommu_set_fault_policy(contain_dma_fault);

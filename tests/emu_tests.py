@@ -536,6 +536,31 @@ DMA_CASES = [
                  r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
          forbid=[r"PANIC", r"check failed", r"FAIL", r"owned by nobody"],
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # Device interrupts: the e1000's INTx (q35: slot 2 INTA -> PIRQG -> GSI 22) is routed to the
+    # IOVM's virtual vector; it receives QEMU user-net's ARP reply in its interrupt handler, which
+    # acknowledges with HC_IRQ_ACK; the CPU-hog guest beside it still runs to its end.
+    dict(name="qemu-net-irq", emulator="qemu", cmdline="", args=qemu_dma_args(dump=True),
+         policy="tests/policies/vm-net-irq.policy", images=["netirq", "busy"],
+         expect=[r"I hv: ioapic: id \d+ at 0xfec00000, version 0x20, GSI 0-23: all 24 entries masked",
+                 r"I hv: irq: 00:02\.0 INTA -> GSI 22 \(q35: .*\), host vector 0x30, level: "
+                 r"vm 'netirq' virtual vector 0x50",
+                 r"I netirq: TEST netirq: e1000 at 00:02\.0: interrupt pin 1, Interrupt Line \(its virtual "
+                 r"vector\) 0x50",
+                 r"I netirq: TEST netirq: interrupt handler ran [1-9]\d* time\(s\) on vector 0x50 "
+                 r"\(ICR bits seen 0x[0-9a-f]*[89a-f][0-9a-f]\), [1-9]\d* frame\(s\) received, [1-9]\d* "
+                 r"acknowledgement\(s\) unmasked the line",
+                 r"I netirq: TEST netirq: ARP reply: opcode 2, sender 52:55:0a:00:02:02 10\.0\.2\.2, "
+                 r"target 10\.0\.2\.15",
+                 r"I netirq: TEST netirq: rx-irq PASS",
+                 r"I netirq: TEST netirq: masked-quiet PASS",
+                 r"I hv: irq: vm 'netirq': 00:02\.0 GSI 22: [1-9]\d* interrupt\(s\) raised as vector 0x50, "
+                 r"[1-9]\d* acknowledged; the line has interrupted [1-9]\d* time\(s\)",
+                 r"I hv: vm 'netirq': stopped, exit code 0, \d+ exits",
+                 r"I hv: vm 'busy': stopped, exit code 0, \d+ exits",  # its clock-monotonic PASS
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed"],
+         pcap_expect="0806000108000604000252550a0002020a000202" + DMA_MAC.replace(":", "") + "0a00020f",
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 
 # ---------------------------------------------------------------------------

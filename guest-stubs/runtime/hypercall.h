@@ -58,6 +58,8 @@ int64_t hc_block(void);
 int64_t hc_timer_set(uint64_t deadline_ns, unsigned int vector);
 int64_t hc_time_read(void);
 int64_t hc_vm_info(struct uhv_vm_info *info, size_t size);
+/* Acknowledge the INTx that arrived on virtual vector (HC_IRQ_ACK): 1, 0 or -HV_EINVAL. */
+int64_t hc_irq_ack(unsigned int vector);
 
 /* Stop this VM with exit code code (0 = success). Never returns: if the
  * hypervisor does return, the vCPU halts with interrupts off. */

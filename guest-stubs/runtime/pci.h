@@ -23,6 +23,8 @@
 #define PCI_HEADER_TYPE		0x0e
 #define PCI_BAR(n)		(0x10 + 4 * (n))
 #define PCI_ROM_ADDRESS		0x30
+#define PCI_INTERRUPT_LINE	0x3c	/* under uhv: the INTx's virtual vector, 0xff: none */
+#define PCI_INTERRUPT_PIN	0x3d
 
 struct pci_fn {
 	uint8_t bus, dev, fn;

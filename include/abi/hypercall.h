@@ -70,6 +70,24 @@
 /* Stop this VM with exit code arg 1 (0 = success); does not return. */
 #define HC_STOP_SELF		7
 
-#define HC_COUNT		8
+/*
+ * Acknowledge the legacy interrupt (INTx) of one of this VM's PCI functions,
+ * by the virtual vector it arrived on (arg 1). Each function with an
+ * interrupt pin that the hypervisor could route gets a fixed virtual vector,
+ * UHV_INTX_VECTOR_BASE + its index among the VM's functions in policy order,
+ * and the VM reads it as the function's Interrupt Line register (offset
+ * 0x3c; 0xff: not routed, poll the device). When the device interrupts,
+ * the hypervisor masks the host line and raises that vector once; the line
+ * stays masked until this call. Service the device first (so that it no
+ * longer asserts the line: e1000 reads ICR), then acknowledge: a line still
+ * asserted interrupts again at once. Returns 1 if an interrupt was waiting
+ * for this acknowledgement, 0 if none was (harmless); -HV_EINVAL if the
+ * vector is not one of this VM's functions' INTx vectors. docs/devices.md,
+ * "Interrupts".
+ */
+#define HC_IRQ_ACK		8
+#define UHV_INTX_VECTOR_BASE	0x50
+
+#define HC_COUNT		9
 
 #endif /* ABI_HYPERCALL_H */

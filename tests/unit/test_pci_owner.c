@@ -180,6 +180,16 @@ static struct policy pol;
 static uint32_t addr[4];	/* CONFIG_ADDRESS latched per VM id 1..3 */
 
 /* vm 1 'net' owns both functions; vm 2 'store' is an IOVM that owns none; vm 3 'app' a guest. */
+/* Set what pci_irq_init() would: the virtual INTx vector of vm 1's function at device dev. */
+static void table_for_test_set_intx(uint8_t dev, uint8_t vector)
+{
+	size_t cursor = 0;
+
+	for (struct pci_assigned *a; (a = pci_owner_next(1, &cursor));)
+		if (PCI_DEV(a->dev->sbdf) == dev)
+			a->intx_vector = vector;
+}
+
 static void setup(void)
 {
 	build_bus();
@@ -379,11 +389,18 @@ TEST(the_owner_writes_only_what_the_allow_list_says)
 	wr(1, 2, PCI_STATUS, 2, 0xffff);
 	CHECK_EQ(get(&fakes[0], PCI_STATUS, 2), PCI_STATUS_CAP_LIST);
 
-	/* Cache line size, latency timer, interrupt line: yes; header type, BIST, ids, pin: no. */
+	/* Cache line size, latency timer: yes; interrupt line, header type, BIST, ids, pin: no. */
 	wr(1, 2, PCI_CACHE_LINE_SIZE, 4, 0x5a5a4010);
 	CHECK_EQ(get(&fakes[0], PCI_CACHE_LINE_SIZE, 4), 0x00004010);
 	wr(1, 2, PCI_INTERRUPT_LINE, 4, 0xffff0405);
-	CHECK_EQ(get(&fakes[0], PCI_INTERRUPT_LINE, 4), 0x00000105);
+	CHECK_EQ(get(&fakes[0], PCI_INTERRUPT_LINE, 4), 0x0000010b);
+	/* The interrupt line reads the owner's virtual INTx vector: 0xff while not routed. */
+	CHECK_EQ(rd(1, 2, PCI_INTERRUPT_LINE, 1), 0xff);
+	CHECK_EQ(rd(1, 2, PCI_INTERRUPT_LINE, 4), 0x000001ff);
+	CHECK_EQ(rd(1, 2, PCI_INTERRUPT_PIN, 1), 1);
+	table_for_test_set_intx(2, 0x51);
+	CHECK_EQ(rd(1, 2, PCI_INTERRUPT_LINE, 2), 0x0151);
+	table_for_test_set_intx(2, 0);
 	wr(1, 2, PCI_LATENCY_TIMER, 1, 0x20);
 	CHECK_EQ(fakes[0].cfg[PCI_LATENCY_TIMER], 0x20);
 	wr(1, 2, PCI_VENDOR_ID, 4, 0);

@@ -41,6 +41,8 @@ struct pci_assigned {
 	/* Capabilities whose writes are refused: [offset, offset + length). */
 	uint16_t msi_cap, msi_cap_len;
 	uint16_t msix_cap, msix_cap_len;
+	/* Its INTx, routed by pci_irq_init(): the owner's virtual vector, shown as its Interrupt Line; 0: none. */
+	uint8_t intx_vector;
 
 	/* Per VM start (pci_owner_reset()): */
 	uint8_t bar_sizing;			/* BAR registers holding all ones: reads give the size mask */

@@ -19,6 +19,8 @@
 
 /* Vectors the hypervisor assigns to its own interrupt sources. */
 #define VECTOR_I8259_BASE	0x20	/* legacy PIC, kept masked: 0x20-0x2f */
+#define VECTOR_DEVICE_BASE	0x30	/* host interrupt lines (hv/irqline.h): 0x30-0xdf */
+#define VECTOR_DEVICE_LAST	0xdf
 #define VECTOR_IOMMU_FAULT	0xe0	/* DMA-remapping fault events (MSI from the IOMMU) */
 #define VECTOR_LAPIC_TIMER	0xf0
 #define VECTOR_SPURIOUS		0xff

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+/*
+ * netirq: an IOVM's e1000 receiving by interrupt (docs/devices.md,
+ * "Interrupts"). It reads its NIC's virtual INTx vector from the Interrupt
+ * Line register, registers a handler there, sets up a receive ring in its
+ * own memory (the device writes into it by DMA through the IOMMU), unmasks
+ * RXT0 and LSC in IMS, and transmits one ARP request: who has 10.0.2.2,
+ * tell 10.0.2.15 (QEMU's user network answers as the gateway). It never
+ * looks at the receive ring outside its interrupt handler, which reads ICR
+ * (clearing the device's interrupt), takes every received frame, and
+ * acknowledges with HC_IRQ_ACK. It passes when a frame that arrived that
+ * way is the ARP reply: opcode 2, sender 10.0.2.2, target our MAC and
+ * 10.0.2.15:
+ *   TEST <vm>: rx-irq PASS
+ * On the way it checks that acknowledging a vector that is not its own is
+ * refused (-HV_EINVAL), and that a NIC with interrupts masked (IMS = 0)
+ * leaves the handler alone while frames are received.
+ *
+ * e1000 (82540EM): Intel 8254x Software Developer's Manual: registers
+ * 13.4, receive descriptor 3.2.3, ICR bits 13.4.17.
+ */
+#include <runtime/paging.h>
+#include <runtime/pci.h>
+#include <runtime/runtime.h>
+
+#define E1000_VENDOR		0x8086
+#define E1000_DEVICE		0x100e	/* 82540EM */
+#define E1000_CTRL		0x0000
+# define E1000_CTRL_SLU		BIT(6)
+#define E1000_STATUS		0x0008
+# define E1000_STATUS_LU	BIT(1)
+#define E1000_ICR		0x00c0
+#define E1000_IMS		0x00d0
+#define E1000_IMC		0x00d8
+# define E1000_INT_LSC		BIT(2)
+# define E1000_INT_RXT0		BIT(7)
+#define E1000_RCTL		0x0100
+# define E1000_RCTL_EN		BIT(1)
+# define E1000_RCTL_BAM		BIT(15)
+# define E1000_RCTL_SECRC	BIT(26)	/* BSIZE 00: 2048-byte buffers */
+#define E1000_TCTL		0x0400
+# define E1000_TCTL_EN		BIT(1)
+# define E1000_TCTL_PSP		BIT(3)
+#define E1000_RDBAL		0x2800
+#define E1000_RDBAH		0x2804
+#define E1000_RDLEN		0x2808
+#define E1000_RDH		0x2810
+#define E1000_RDT		0x2818
+#define E1000_TDBAL		0x3800
+#define E1000_TDBAH		0x3804
+#define E1000_TDLEN		0x3808
+#define E1000_TDH		0x3810
+#define E1000_TDT		0x3818
+#define E1000_RAL0		0x5400
+#define E1000_RAH0		0x5404
+
+struct rx_desc {
+	uint64_t buffer_addr;
+	uint16_t length;
+	uint16_t checksum;
+	uint8_t status;
+	uint8_t errors;
+	uint16_t special;
+} __packed;
+_Static_assert(sizeof(struct rx_desc) == 16, "e1000 receive descriptor");
+#define RXD_STA_DD		BIT(0)
+#define RXD_STA_EOP		BIT(1)
+
+struct tx_desc {
+	uint64_t buffer_addr;
+	uint16_t length;
+	uint8_t cso;
+	uint8_t cmd;
+	uint8_t status;
+	uint8_t css;
+	uint16_t special;
+} __packed;
+_Static_assert(sizeof(struct tx_desc) == 16, "e1000 legacy transmit descriptor");
+#define TXD_CMD_EOP		BIT(0)
+#define TXD_CMD_IFCS		BIT(1)
+#define TXD_CMD_RS		BIT(3)
+
+#define RX_DESCS		8	/* 128 bytes: the smallest RDLEN */
+#define RX_BUF_SIZE		2048
+#define TX_DESCS		8
+#define ARP_FRAME_LEN		60	/* 42 bytes of ARP, padded to the Ethernet minimum */
+#define ETHERTYPE_ARP		0x0806
+#define REPLY_WAIT_NS		(3 * NSEC_PER_SEC)
+#define QUIET_WAIT_NS		(300 * NSEC_PER_MSEC)
+
+static const uint8_t our_ip[4] = { 10, 0, 2, 15 };
+static const uint8_t gateway_ip[4] = { 10, 0, 2, 2 };
+
+static struct rx_desc rx_ring[RX_DESCS] __aligned(4096);
+static uint8_t rx_buf[RX_DESCS][RX_BUF_SIZE] __aligned(4096);
+static struct tx_desc tx_ring[TX_DESCS] __aligned(4096);
+static uint8_t tx_frame[ARP_FRAME_LEN] __aligned(64);
+static volatile uint32_t *regs;
+static uint8_t mac[6];
+static unsigned int vector;
+static unsigned int rx_next;
+
+/* Filled by the interrupt handler only. */
+static volatile uint64_t handler_runs, frames_seen, acks_taken;
+static volatile uint32_t icr_seen;
+static volatile bool got_reply;
+static uint8_t reply[64];
+static volatile uint16_t reply_len;
+
+static uint32_t reg_read(uint32_t reg) { return regs[reg / 4]; }
+static void reg_write(uint32_t reg, uint32_t v) { regs[reg / 4] = v; }
+
+static bool is_arp_reply(const uint8_t *f, unsigned int len)
+{
+	return len >= 42 && f[12] == (ETHERTYPE_ARP >> 8) && f[13] == (ETHERTYPE_ARP & 0xff) &&
+	       f[20] == 0 && f[21] == 2;
+}
+
+/* Take every frame the device has written back, in ring order, and give the buffers back. */
+static void rx_drain(void)
+{
+	for (;;) {
+		volatile struct rx_desc *d = &rx_ring[rx_next];
+
+		if (!(d->status & RXD_STA_DD))
+			return;
+		unsigned int len = d->length;
+		frames_seen++;
+		if (!got_reply && (d->status & RXD_STA_EOP) && is_arp_reply(rx_buf[rx_next], len)) {
+			reply_len = (uint16_t)MIN(len, sizeof(reply));
+			memcpy(reply, rx_buf[rx_next], reply_len);
+			got_reply = true;
+		}
+		d->status = 0;
+		reg_write(E1000_RDT, rx_next);	/* this buffer is the device's again */
+		rx_next = (rx_next + 1) % RX_DESCS;
+	}
+}
+
+static void nic_interrupt(struct trap_frame *frame)
+{
+	(void)frame;
+	uint32_t icr = reg_read(E1000_ICR);	/* read-to-clear: the device deasserts INTx */
+
+	handler_runs++;
+	icr_seen |= icr;
+	if (icr & E1000_INT_RXT0)
+		rx_drain();
+	if (hc_irq_ack(vector) == 1)
+		acks_taken++;
+}
+
+static bool nic_init(void)
+{
+	struct pci_fn a;
+
+	if (!test_check(pci_find_id(E1000_VENDOR, E1000_DEVICE, &a), "no e1000 among this VM's PCI functions"))
+		return false;
+	vector = pci_cfg_read8(a, PCI_INTERRUPT_LINE);
+	uint8_t pin = pci_cfg_read8(a, PCI_INTERRUPT_PIN);
+	test_log("e1000 at %02x:%02x.%u: interrupt pin %u, Interrupt Line (its virtual vector) %#x", a.bus,
+		 a.dev, a.fn, pin, vector);
+	if (!test_check(pin == 1 && vector >= 32 && vector < 0xff, "no routed INTx (pin %u, line %#x)", pin,
+			vector))
+		return false;
+	uint32_t bar0 = pci_cfg_read32(a, PCI_BAR(0));
+	uint64_t base = bar0 & ~0xfULL;
+	if (!test_check(!(bar0 & 1) && base, "e1000 BAR0 is %#x: not an assigned memory BAR", bar0) ||
+	    !test_check(paging_map_identity(base) == 0, "cannot map BAR0 at %#llx", (unsigned long long)base))
+		return false;
+	regs = (volatile uint32_t *)(uintptr_t)base;
+	uint32_t cmd = pci_cfg_read32(a, PCI_COMMAND);
+	pci_cfg_write32(a, PCI_COMMAND, (cmd & 0xffff) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	reg_write(E1000_IMC, 0xffffffffU);
+	(void)reg_read(E1000_ICR);
+	uint32_t ral = reg_read(E1000_RAL0), rah = reg_read(E1000_RAH0);
+	for (unsigned int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(i < 4 ? ral >> (8 * i) : rah >> (8 * (i - 4)));
+	reg_write(E1000_CTRL, reg_read(E1000_CTRL) | E1000_CTRL_SLU);
+	test_log("MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		 reg_read(E1000_STATUS) & E1000_STATUS_LU ? "up" : "down");
+	return test_check(irq_register(vector, nic_interrupt) == 0, "cannot register vector %#x", vector);
+}
+
+static void rx_init(void)
+{
+	for (unsigned int i = 0; i < RX_DESCS; i++)
+		rx_ring[i] = (struct rx_desc){ .buffer_addr = (uint64_t)(uintptr_t)rx_buf[i] };
+	rx_next = 0;
+	__asm__ volatile("mfence" ::: "memory");
+	reg_write(E1000_RDBAL, (uint32_t)(uintptr_t)rx_ring);
+	reg_write(E1000_RDBAH, 0);
+	reg_write(E1000_RDLEN, sizeof(rx_ring));
+	reg_write(E1000_RDH, 0);
+	reg_write(E1000_RDT, RX_DESCS - 1);	/* all but one buffer the device's */
+	reg_write(E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SECRC);
+}
+
+static void arp_request(void)
+{
+	uint8_t *f = tx_frame;
+
+	memset(f, 0, sizeof(tx_frame));
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = ETHERTYPE_ARP >> 8;
+	f[13] = ETHERTYPE_ARP & 0xff;
+	f[15] = 1;		/* hardware type Ethernet */
+	f[16] = 0x08;		/* protocol IPv4 */
+	f[18] = 6;
+	f[19] = 4;
+	f[21] = 1;		/* request */
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, our_ip, 4);
+	memcpy(f + 38, gateway_ip, 4);
+	memset(tx_ring, 0, sizeof(tx_ring));
+	tx_ring[0] = (struct tx_desc){ .buffer_addr = (uint64_t)(uintptr_t)f, .length = ARP_FRAME_LEN,
+				       .cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS };
+	__asm__ volatile("mfence" ::: "memory");
+	reg_write(E1000_TDBAL, (uint32_t)(uintptr_t)tx_ring);
+	reg_write(E1000_TDBAH, 0);
+	reg_write(E1000_TDLEN, sizeof(tx_ring));
+	reg_write(E1000_TDH, 0);
+	reg_write(E1000_TDT, 0);
+	reg_write(E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP);
+	reg_write(E1000_TDT, 1);
+}
+
+/* Sleep (interrupts delivered meanwhile) until cond() or the deadline. */
+static void wait_for(volatile bool *flag, uint64_t ns)
+{
+	uint64_t deadline = time_ns() + ns;
+
+	while (!*flag && time_ns() < deadline)
+		sleep_ns(10 * NSEC_PER_MSEC);
+}
+
+static void rx_by_interrupt(void)
+{
+	test_begin("rx-irq");
+	int64_t bogus = hc_irq_ack(vector + 1);
+	test_check(bogus == -HV_EINVAL, "HC_IRQ_ACK of vector %#x (not its device's) returned %lld, expected "
+		   "-HV_EINVAL", vector + 1, (long long)bogus);
+	rx_init();
+	reg_write(E1000_IMS, E1000_INT_RXT0 | E1000_INT_LSC);
+	arp_request();
+	test_log("ARP request sent: who has 10.0.2.2, tell 10.0.2.15; waiting for the reply by interrupt");
+	wait_for(&got_reply, REPLY_WAIT_NS);
+	test_log("interrupt handler ran %llu time(s) on vector %#x (ICR bits seen %#x), %llu frame(s) received, "
+		 "%llu acknowledgement(s) unmasked the line", (unsigned long long)handler_runs, vector,
+		 icr_seen, (unsigned long long)frames_seen, (unsigned long long)acks_taken);
+	if (test_check(handler_runs >= 1, "the interrupt handler never ran") &&
+	    test_check(acks_taken >= 1, "no HC_IRQ_ACK found an interrupt waiting") &&
+	    test_check(got_reply, "no ARP reply reached the handler within %llu ms",
+		       (unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC))) {
+		const uint8_t *r = reply;
+		test_log("ARP reply: opcode %u, sender %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u, target "
+			 "%u.%u.%u.%u", r[21], r[22], r[23], r[24], r[25], r[26], r[27], r[28], r[29], r[30],
+			 r[31], r[38], r[39], r[40], r[41]);
+		test_check(!memcmp(r + 28, gateway_ip, 4), "the reply's sender is not 10.0.2.2");
+		test_check(!memcmp(r + 32, mac, 6) && !memcmp(r + 38, our_ip, 4) && !memcmp(r, mac, 6),
+			   "the reply is not addressed to us");
+	}
+	test_end();
+}
+
+/* IMS = 0: the device must not interrupt, so the handler must not run, even with frames arriving. */
+static void quiet_when_masked(void)
+{
+	test_begin("masked-quiet");
+	reg_write(E1000_IMC, 0xffffffffU);
+	uint64_t runs = handler_runs;
+	bool never = false;
+	got_reply = false;
+	arp_request();
+	wait_for(&never, QUIET_WAIT_NS);
+	uint32_t rdh = reg_read(E1000_RDH);
+	test_log("with IMS = 0: handler ran %llu more time(s); RDH %u", (unsigned long long)(handler_runs - runs),
+		 rdh);
+	test_check(handler_runs == runs, "the handler ran with the device's interrupts masked");
+	test_end();
+}
+
+int guest_main(const struct uhv_boot_info *boot)
+{
+	(void)boot;
+	test_begin("nic");
+	bool ok = nic_init();
+	test_end();
+	if (ok) {
+		rx_by_interrupt();
+		quiet_when_masked();
+	}
+	test_finish();
+}

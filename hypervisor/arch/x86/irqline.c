@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host interrupt lines on x86 (hv/irqline.h): a line is an IOAPIC GSI.
+ *
+ * Where a PCI function's INTx arrives:
+ *   q35 (MCH 8086:29c0, ICH9): every INTx of a device on bus 0 in slots
+ *     0-24 goes to PIRQ E..H, device slot s pin p (0 = INTA) to PIRQ
+ *     E + (s + p) mod 4, and the ICH9 wires PIRQ A..H to IOAPIC pins 16-23
+ *     (ICH9: PIRQ[A:H]# drive IOAPIC inputs 16-23 directly), whatever the
+ *     PIRQ router's ISA routing (the firmware's Interrupt Line) says.
+ *     Checked against what QEMU's e1000 at 00:02.0 really raises: GSI 22
+ *     (test qemu-net-irq; routing it to GSI 23 instead, the device receives
+ *     but its IOVM never gets an interrupt and the test fails).
+ *   anything else (i440fx/PIIX: Bochs, QEMU pc): the firmware's Interrupt
+ *     Line register, the ISA IRQ it routed the PIRQ to, which the IOAPIC
+ *     sees on the same pin unless a MADT override says otherwise.
+ *   Devices behind bridges on q35 would need the swizzle through each
+ *   bridge and the root port's routing: refused (-HV_ENODEV) for now.
+ */
+#include <abi/errno.h>
+#include <arch/ioapic.h>
+#include <arch/lapic.h>
+#include <arch/traps.h>
+#include <hv/console.h>
+#include <hv/irqline.h>
+
+#define PCI_VENDOR_INTEL	0x8086
+#define PCI_DEVICE_Q35_MCH	0x29c0
+#define ICH9_PIRQ_GSI_BASE	16	/* PIRQ A; E..H are 20..23 */
+#define ICH9_PIRQ_E		4
+#define ICH9_PIRQ_SLOTS		25	/* slots 25-31 route through the chipset's DnnIR registers */
+#define PCI_INTX_LEVEL_LOW	((struct ioapic_trigger){ .level = true, .active_low = true })
+
+struct line {
+	uint32_t gsi;
+	uint8_t vector;
+	irqline_handler_t handler;
+	uint64_t count;
+};
+
+static struct line lines[VECTOR_DEVICE_LAST - VECTOR_DEVICE_BASE + 1];
+static unsigned int line_count;
+
+static bool is_q35(void)
+{
+	const struct pci_device *host = pci_find(PCI_SBDF(0, 0, 0, 0));
+
+	return host && host->vendor_id == PCI_VENDOR_INTEL && host->device_id == PCI_DEVICE_Q35_MCH;
+}
+
+int irqline_of_pci(const struct pci_device *d, uint32_t *line, const char **how)
+{
+	if (!d->interrupt_pin || d->interrupt_pin > 4)
+		return -HV_ENOENT;
+	if (is_q35()) {
+		unsigned int slot = PCI_DEV(d->sbdf);
+
+		if (PCI_SEG(d->sbdf) || PCI_BUS(d->sbdf) || slot >= ICH9_PIRQ_SLOTS)
+			return -HV_ENODEV;
+		*line = ICH9_PIRQ_GSI_BASE + ICH9_PIRQ_E + (slot + d->interrupt_pin - 1) % 4;
+		*how = "q35: PIRQ E-H by slot, PIRQ A-H = GSI 16-23";
+		return 0;
+	}
+	if (d->interrupt_line == 0 || d->interrupt_line >= 16)
+		return -HV_ENODEV;	/* 0xff: the firmware routed it nowhere */
+	struct ioapic_trigger isa;
+	*line = ioapic_isa_irq_to_gsi(d->interrupt_line, &isa);
+	*how = "the firmware's interrupt line (ISA IRQ, MADT overrides applied)";
+	return 0;
+}
+
+static struct line *line_by_gsi(uint32_t gsi)
+{
+	for (unsigned int i = 0; i < line_count; i++)
+		if (lines[i].gsi == gsi)
+			return &lines[i];
+	return NULL;
+}
+
+/* Mask first, then EOI: a level line still asserted cannot come back before core code unmasks it. */
+static void line_interrupt(struct trap_frame *frame)
+{
+	struct line *l = &lines[frame->vector - VECTOR_DEVICE_BASE];
+
+	ioapic_set_masked(l->gsi, true);
+	lapic_eoi();
+	l->count++;
+	l->handler(l->gsi);
+}
+
+int irqline_claim(uint32_t gsi, irqline_handler_t handler)
+{
+	struct line *l = line_by_gsi(gsi);
+
+	if (l)
+		return l->handler == handler ? l->vector : -HV_EBUSY;
+	if (!ioapic_gsi_valid(gsi))
+		return -HV_EINVAL;
+	if (line_count == ARRAY_SIZE(lines))
+		return -HV_ENOMEM;
+	l = &lines[line_count];
+	*l = (struct line){ .gsi = gsi, .vector = (uint8_t)(VECTOR_DEVICE_BASE + line_count), .handler = handler };
+	int err = ioapic_route(gsi, l->vector, PCI_INTX_LEVEL_LOW);
+	if (err)
+		return err;
+	line_count++;
+	irq_set_handler(l->vector, line_interrupt);
+	return l->vector;
+}
+
+void irqline_set_masked(uint32_t gsi, bool masked)
+{
+	if (line_by_gsi(gsi))
+		ioapic_set_masked(gsi, masked);
+}
+
+uint64_t irqline_count(uint32_t gsi)
+{
+	const struct line *l = line_by_gsi(gsi);
+
+	return l ? l->count : 0;
+}
