@@ -32,6 +32,9 @@
 
 static struct pci_assigned table[POLICY_MAX_ASSIGNMENTS];
 static size_t table_count;
+static const struct policy *owners;	/* for VM names in log lines */
+static uint8_t foreign_writes_logged[UHV_POLICY_MAX_VMS + 1];
+#define FOREIGN_WRITES_LOGGED_MAX 3	/* per VM: enough to see an attack, not a flood */
 
 /* MSI capability layout (PCI 3.0, 6.8.1) and MSI-X (6.8.2). */
 #define PCI_MSI_FLAGS			0x02
@@ -74,6 +77,8 @@ static void find_msix_table(struct pci_assigned *a)
 int pci_owner_init(const struct policy *pol)
 {
 	table_count = 0;
+	owners = pol;
+	memset(foreign_writes_logged, 0, sizeof(foreign_writes_logged));
 	for (uint32_t i = 0; i < pol->assignment_count && i < ARRAY_SIZE(table); i++) {
 		const struct policy_assignment *pa = &pol->assignments[i];
 		const struct pci_device *dev = pci_find(pa->sbdf);
@@ -293,6 +298,21 @@ static void vcfg_write(struct pci_assigned *a, uint16_t off, unsigned int size, 
 	/* Everything else is dropped (see the top of this file). */
 }
 
+/*
+ * A write to a function that exists but belongs to someone else (or to
+ * no one): ignored like any write to an empty slot, but worth a line, since
+ * probing is done with reads.
+ */
+static void log_foreign_write(uint32_t vm, pci_sbdf_t sbdf, uint16_t off, uint32_t value)
+{
+	if (!owners || vm == 0 || vm > owners->vm_count || vm >= ARRAY_SIZE(foreign_writes_logged) ||
+	    foreign_writes_logged[vm] >= FOREIGN_WRITES_LOGGED_MAX)
+		return;
+	foreign_writes_logged[vm]++;
+	pr_warn("pci: vm '%s': write of %#x to %02x:%02x.%u register %#x ignored: not its device",
+		owners->vms[vm - 1].name, value, PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf), off);
+}
+
 bool vpci_port_io(uint32_t vm, uint32_t *config_address, uint16_t port, unsigned int size, bool in,
 		  uint32_t *value)
 {
@@ -320,5 +340,7 @@ bool vpci_port_io(uint32_t vm, uint32_t *config_address, uint16_t port, unsigned
 		*value = a ? vcfg_read(a, off, size) : size_mask(size);
 	else if (a)
 		vcfg_write(a, off, size, *value & size_mask(size));
+	else if ((addr & PCI_CONFIG_ADDRESS_ENABLE_BIT) && pci_find(sbdf))
+		log_foreign_write(vm, sbdf, off, *value & size_mask(size));
 	return true;
 }

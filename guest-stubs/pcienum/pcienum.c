@@ -197,6 +197,26 @@ static struct found {
 	uint32_t id;
 } funcs[MAX_FOUND];
 
+/*
+ * Turn on memory decode and bus mastering of a function this VM does not
+ * own (00:1f.2, the q35 chipset's SATA controller; on other machines an
+ * empty slot): the write must change nothing, and the function stays
+ * invisible.
+ */
+static void foreign_write(void)
+{
+	const struct pci_fn sata = { 0, 0x1f, 2 };
+
+	test_begin("foreign-function-write");
+	test_log("writing command 0x6 (memory, bus master) to 00:1f.2, not this VM's");
+	pci_cfg_write16(sata, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	uint32_t id = pci_cfg_read32(sata, PCI_VENDOR_ID);
+	uint16_t cmd = pci_cfg_read16(sata, PCI_COMMAND);
+	test_check(id == 0xffffffff && cmd == 0xffff,
+		   "00:1f.2 answers after the write: id %#x, command %#x", id, cmd);
+	test_end();
+}
+
 int guest_main(const struct uhv_boot_info *boot)
 {
 	bool iovm = boot->vm.role == UHV_ROLE_IOVM;
@@ -238,5 +258,6 @@ int guest_main(const struct uhv_boot_info *boot)
 
 	for (unsigned int i = 0; i < found && i < MAX_FOUND; i++)
 		inspect(funcs[i].f, funcs[i].id);
+	foreign_write();
 	test_finish();
 }
