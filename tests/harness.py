@@ -310,13 +310,24 @@ def skip_reason(case):
     return None
 
 
-def reached_magic_breakpoint(emulator_log):
-    """True if Bochs stopped at the magic breakpoint (the exit=bochs success path)."""
+def bochs_decided_status(workdir):
+    """The exit status Bochs had decided on before quitting, or None.
+
+    bochs.log says "quit_sim called with exit code N" when the machine shut
+    down (exit=bochs failure, ACPI S5); the debugger's output shows "Magic
+    breakpoint" when the run stopped there (exit=bochs success: status 0).
+    """
     try:
-        with open(emulator_log, errors="replace") as f:
-            return "Magic breakpoint" in f.read()
+        with open(os.path.join(workdir, "bochs.log"), errors="replace") as f:
+            m = re.search(r"quit_sim called with exit code (\d+)", f.read())
+        if m:
+            return int(m.group(1))
+        with open(os.path.join(workdir, "emulator.log"), errors="replace") as f:
+            if "Magic breakpoint" in f.read():
+                return 0
     except OSError:
-        return False
+        pass
+    return None
 
 
 def case_modules(case, build_dir, workdir):
@@ -380,13 +391,14 @@ def run_case(case, build_dir):
     # In workdir: Bochs' null network backend writes eth_null-* files to the cwd.
     status, seconds = run_in_group(argv, env, workdir, case["timeout"],
                                    os.path.join(workdir, "emulator.log"))
-    if (case["emulator"] == "bochs" and status is not None and status < 0
-            and reached_magic_breakpoint(os.path.join(workdir, "emulator.log"))):
-        # Bochs sometimes segfaults while quitting after the magic breakpoint
-        # (exit=bochs success): the run itself was over and its log is complete.
-        print(f"note: {name}: bochs died from signal {-status} while quitting after the "
-              f"magic breakpoint; the run had ended: status 0", flush=True)
-        status = 0
+    decided = bochs_decided_status(workdir) if case["emulator"] == "bochs" else None
+    if status is not None and status < 0 and decided is not None:
+        # Bochs sometimes segfaults in its own teardown after it has decided how
+        # to exit (quit_sim, or the debugger quitting at the magic breakpoint):
+        # the run was over and its log is complete, so that decision stands.
+        print(f"note: {name}: bochs died from signal {-status} while quitting with "
+              f"status {decided}; the run had ended", flush=True)
+        status = decided
     if status is not None and status < 0 and not stopping:
         # The emulator itself died from a signal we did not send (Bochs has been
         # seen to crash under load): that says nothing about the hypervisor, so
