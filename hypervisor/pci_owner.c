@@ -333,14 +333,23 @@ bool vpci_port_io(uint32_t vm, uint32_t *config_address, uint16_t port, unsigned
 	uint32_t addr = *config_address;
 	pci_sbdf_t sbdf = PCI_SBDF(0, (addr >> 16) & 0xff, (addr >> 11) & 0x1f, (addr >> 8) & 0x7);
 	uint16_t off = (uint16_t)((addr & 0xfc) | (port & 3));
-	struct pci_assigned *a = addr & PCI_CONFIG_ADDRESS_ENABLE_BIT ? assigned_to(vm, sbdf) : NULL;
 
-	/* Not its own (or no configuration cycle at all): nothing answers, as for an empty slot. */
-	if (in)
+	if (addr & PCI_CONFIG_ADDRESS_ENABLE_BIT)
+		vpci_cfg_access(vm, sbdf, off, size, !in, value);
+	else if (in)
+		*value = size_mask(size);	/* no configuration cycle at all: nothing answers */
+	return true;
+}
+
+void vpci_cfg_access(uint32_t vm, pci_sbdf_t sbdf, uint16_t off, unsigned int size, bool write, uint32_t *value)
+{
+	struct pci_assigned *a = assigned_to(vm, sbdf);
+
+	/* Not its own: nothing answers, as for an empty slot. */
+	if (!write)
 		*value = a ? vcfg_read(a, off, size) : size_mask(size);
 	else if (a)
 		vcfg_write(a, off, size, *value & size_mask(size));
-	else if ((addr & PCI_CONFIG_ADDRESS_ENABLE_BIT) && pci_find(sbdf))
+	else if (pci_find(sbdf))
 		log_foreign_write(vm, sbdf, off, *value & size_mask(size));
-	return true;
 }

@@ -217,6 +217,7 @@ bool vm_maybe_restart(struct vm *vm)
 	memset(vm_memory(vm), 0, vm->cfg.memory_size);
 	vm->restart_count++;
 	memset(vm->vcpu.exit_count, 0, sizeof(vm->vcpu.exit_count));
+	vm->ecam_accesses = 0;
 	vm->vcpu.exits = 0;
 	pr_info("vm '%s': restarting (restart %u)", vm->cfg.name, vm->restart_count);
 	if (vm_start(vm)) {
@@ -253,6 +254,9 @@ void vm_print_summary(const struct vm *vm)
 	else
 		pr_info("vm '%s': %s, exit code %d, %llu exits", vm->cfg.name, state_name[vm->state],
 			vm->exit_code, (unsigned long long)vm->vcpu.exits);
+	if (vm->ecam_accesses)
+		pr_info("vm '%s': %llu configuration access(es) through the ECAM window emulated", vm->cfg.name,
+			(unsigned long long)vm->ecam_accesses);
 	if (vm->dma_faults)
 		pr_info("vm '%s': %llu DMA fault(s) of its devices blocked", vm->cfg.name,
 			(unsigned long long)vm->dma_faults);

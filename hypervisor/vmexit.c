@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/cpuid.h>
 #include <hv/console.h>
+#include <hv/mmio.h>
 #include <hv/pci_owner.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
@@ -91,7 +92,10 @@ enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write)
 enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access)
 {
 	const struct pci_assigned *a = pci_owner_msix_at(v->vm->id, gpa);
+	enum exit_action emulated;
 
+	if (mmio_emulate(v, gpa, access, &emulated))
+		return emulated;
 	if (a) {
 		vm_fail(v->vm, "%s %s at guest-physical %#llx: the MSI-X table of %02x:%02x.%u "
 			"(not mapped: interrupt remapping comes later) at RIP %#llx",

@@ -387,20 +387,43 @@ POLICY_CASES = [
 QEMU_E1000 = ["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
 
 
-def pci_iovm_lines(bdf, bar0, io, foreign_exists=False):
+def pci_iovm_lines(bdf, bar0, io, foreign_exists=False, ecam=False):
     """pcienum in the IOVM 'net' that owns the e1000 at bdf, then in the guest 'app'.
 
     foreign_exists: 00:1f.2 is a real function (q35), so the hypervisor names
     the write each VM makes to it.
+    ecam: the machine has MCFG (q35): both VMs reach configuration space
+    through the emulated ECAM window too, and the IOVM's first BAR relocation
+    (the one named, once per start) is made through ECAM.
     """
     b = re.escape(bdf)
     foreign = [rf"W hv: pci: vm '{{vm}}': write of 0x6 to 00:1f\.2 register 0x4 ignored: not its device"
                ] if foreign_exists else []
+    refused = rf"W hv: pci: vm 'net': {b} BAR0 relocation to 0x[0-9a-f]+ refused \(BARs stay where the firmware put them\)"
+    not_mine = r"I {vm}: TEST {vm}: {f} through ECAM \(not this VM's\): id 0xffffffff, after a command write 0xffffffff, extended 0xffffffff"
+    ecam_net = [
+        r"I net: TEST net: ECAM window at 0xb0000000, buses 00-ff",
+        rf"I net: TEST net: {b} through ECAM: 8086:100e header 00 BAR0 {bar0}, extended space at 0x100: 0x[0-9a-f]+",
+        refused,
+        rf"I net: TEST net: {b} BAR0 through ECAM: wrote 0x[0-9a-f]+, reads {bar0} \(ports {bar0}\)",
+        not_mine.format(vm="net", f=r"00:00\.0"),
+        not_mine.format(vm="net", f=r"00:1f\.2"),
+    ] if ecam else [r"I net: TEST net: no ECAM window \(the machine has no MCFG\): ECAM checks skipped"]
+    ecam_app = [
+        r"I app: TEST app: ECAM window at 0xb0000000, buses 00-ff",
+        not_mine.format(vm="app", f=r"00:00\.0"),
+        r"W hv: pci: vm 'app': write of 0x6 to 00:1f\.2 register 0x4 ignored: not its device",
+        not_mine.format(vm="app", f=r"00:1f\.2"),
+        rf"W hv: pci: vm 'app': write of 0x6 to {b} register 0x4 ignored: not its device",
+        not_mine.format(vm="app", f=b),
+    ] if ecam else [r"I app: TEST app: no ECAM window \(the machine has no MCFG\): ECAM checks skipped"]
     return [
         rf"I hv: pci: vm 'net': {b} BAR0 {bar0}-0x[0-9a-f]+ mapped uncached at the same guest-physical address",
         rf"I net: TEST net: config-address PASS",
         rf"I net: TEST net: 1 function\(s\) found",
         rf"I net: TEST net: enumerate PASS",
+        *ecam_net,
+        r"I net: TEST net: ecam PASS",
         rf"I net: TEST net: found {b} 8086:100e class 02.00.00 header 00",
         rf"I net: TEST net: {b} BAR0 mem32 {bar0} size 0x20000",
         rf"I net: TEST net: {b} BAR1 io {io} size 0x40",
@@ -411,17 +434,22 @@ def pci_iovm_lines(bdf, bar0, io, foreign_exists=False):
         rf"I net: TEST net: mmio PASS",
         rf"I net: TEST net: {b} e1000 I/O window at port {io} reached: IOADDR (0|0x[0-9a-f]+), IODATA (0|0x[0-9a-f]+)",
         rf"I net: TEST net: io PASS",
-        rf"W hv: pci: vm 'net': {b} BAR0 relocation to 0x[0-9a-f]+ refused \(BARs stay where the firmware put them\)",
+        *([] if ecam else [refused]),
         rf"I net: TEST net: {b} BAR0: wrote 0x[0-9a-f]+, reads {bar0}",
         rf"I net: TEST net: relocate PASS",
         *(line.format(vm="net") for line in foreign),
         r"I net: TEST net: foreign-function-write PASS",
-        *vm_lines("net", 7),
+        *vm_lines("net", 8),
         r"I app: TEST app: 0 function\(s\) found",
         r"I app: TEST app: enumerate PASS",
+        *ecam_app,
+        r"I app: TEST app: ecam PASS",
         *(line.format(vm="app") for line in foreign),
         r"I app: TEST app: foreign-function-write PASS",
-        *vm_lines("app", 3),
+        *vm_lines("app", 4),
+        # The hypervisor's own count: the VMs really went through the emulated window.
+        *([r"I hv: vm 'net': 17 configuration access\(es\) through the ECAM window emulated",
+           r"I hv: vm 'app': 11 configuration access\(es\) through the ECAM window emulated"] if ecam else []),
         r"I hv: sched: 2 VM\(s\): all stopped cleanly",
     ]
 
@@ -441,11 +469,11 @@ PCI_CASES = [
                  r"I hv: pci: 00:02.0 8086:100e Ethernet controller -> vm 'net' \(device 'nic'\)",
                  r"I hv: pci: assigned devices' DMA is confined by the IOMMU",
                  # BARs are mapped when the VM is created, the device attached when it starts.
-                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+")[:1],
+                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+", ecam=True)[:1],
                  r"I hv: iommu: vm 'net': DMA domain: I/O addresses 0-0x3fffff -> its RAM at 0x[0-9a-f]+, "
                  r"read/write; nothing else",
                  r"I hv: iommu: vm 'net': 00:02\.0 attached to its DMA domain",
-                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+", foreign_exists=True)[1:]],
+                 *pci_iovm_lines("00:02.0", r"0xfeb[0-9a-f]+", r"0x[0-9a-f]+", foreign_exists=True, ecam=True)[1:]],
          forbid=[r"PANIC", r"check failed", r"UNPROTECTED DMA", r"port I/O denied", r"^\[[^\]]*\] E "],
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
     dict(name="bochs-pci-unprotected", emulator="bochs", cmdline="",

@@ -40,6 +40,9 @@ UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
 UNIT_TESTS += acpi
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 UNIT_TESTS += policy elf_image
+# The decoder of instructions that touch emulated MMIO (ECAM).
+UNIT_TESTS += mmio_decode
+UNIT_SRCS_mmio_decode := hypervisor/mmio_decode.c
 UNIT_SRCS_policy := hypervisor/policy.c hypervisor/elf_image.c hypervisor/lib/crc32.c hypervisor/lib/format.c
 UNIT_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
 
@@ -104,6 +107,10 @@ FUZZ_SEEDDEPS_policy = $(TEST_POLICY_DIR)/base.bin $(TEST_POLICY_DIR)/sixteen.bi
 FUZZ_SRCS_elf_image := hypervisor/elf_image.c hypervisor/lib/format.c
 FUZZ_MKSEEDS_elf_image = cp $(TEST_IMAGE)
 FUZZ_SEEDDEPS_elf_image = $(TEST_IMAGE)
+FUZZ_TARGETS += mmio_decode
+FUZZ_SRCS_mmio_decode := hypervisor/mmio_decode.c
+FUZZ_MKSEEDS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
+FUZZ_SEEDDEPS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)

@@ -26,6 +26,15 @@
  *                   unimplemented: it reads 0, so the values are only shown)
  *   relocate        a write of another address to the first memory BAR is
  *                   ignored: it reads back unchanged
+ * and through the ECAM window, when the machine has one (boot info):
+ *   ecam            bus 0 mapped with paging_map_identity; each function
+ *                   reads the same through ECAM as through the ports (ids
+ *                   at 8, 16 and 64 bits, header type, BAR0), a command
+ *                   write through ECAM shows through the ports, a BAR0
+ *                   relocation through ECAM is refused; functions that are
+ *                   not this VM's (00:00.0, 00:1f.2, and for a guest the
+ *                   IOVM's e1000 at 00:02.0) read all ones. Without MCFG
+ *                   (Bochs) it is skipped with a line saying so.
  */
 #include <arch/io.h>
 #include <runtime/paging.h>
@@ -191,6 +200,78 @@ static void inspect(struct pci_fn f, uint32_t id)
 		check_relocation(f, first_mem_bar, first_mem, first_mem_size);
 }
 
+/* ---- The same configuration space through ECAM: plain loads and stores, as a driver makes them. ---- */
+
+static uint64_t ecam_base;
+
+static volatile void *ecam(struct pci_fn f, uint16_t reg)
+{
+	return (volatile void *)(uintptr_t)(ecam_base + ((uint64_t)f.bus << 20) + ((uint64_t)f.dev << 15) +
+					     ((uint64_t)f.fn << 12) + reg);
+}
+
+static uint32_t ecam_read32(struct pci_fn f, uint16_t reg) { return *(volatile uint32_t *)ecam(f, reg); }
+static uint16_t ecam_read16(struct pci_fn f, uint16_t reg) { return *(volatile uint16_t *)ecam(f, reg); }
+static uint8_t ecam_read8(struct pci_fn f, uint16_t reg) { return *(volatile uint8_t *)ecam(f, reg); }
+static uint64_t ecam_read64(struct pci_fn f, uint16_t reg) { return *(volatile uint64_t *)ecam(f, reg); }
+static void ecam_write32(struct pci_fn f, uint16_t reg, uint32_t v) { *(volatile uint32_t *)ecam(f, reg) = v; }
+static void ecam_write16(struct pci_fn f, uint16_t reg, uint16_t v) { *(volatile uint16_t *)ecam(f, reg) = v; }
+
+static void ecam_compare(struct pci_fn f)
+{
+	uint32_t id = pci_cfg_read32(f, PCI_VENDOR_ID), bar0 = pci_cfg_read32(f, (uint8_t)PCI_BAR(0));
+	uint64_t first8 = (uint64_t)pci_cfg_read32(f, PCI_COMMAND) << 32 | id;
+	uint32_t e_id = ecam_read32(f, PCI_VENDOR_ID), e_bar0 = ecam_read32(f, (uint16_t)PCI_BAR(0));
+	uint16_t e_vendor = ecam_read16(f, PCI_VENDOR_ID), e_device = ecam_read16(f, PCI_DEVICE_ID);
+	uint8_t e_header = ecam_read8(f, PCI_HEADER_TYPE);
+	uint64_t e_first8 = ecam_read64(f, PCI_VENDOR_ID);
+
+	test_log("%02x:%02x.%u through ECAM: %04x:%04x header %02x BAR0 %#x, extended space at 0x100: %#x",
+		 f.bus, f.dev, f.fn, e_vendor, e_device, e_header, e_bar0, ecam_read32(f, 0x100));
+	test_check(e_id == id && e_vendor == (id & 0xffff) && e_device == id >> 16,
+		   "ids through ECAM %#x (%04x:%04x), through the ports %#x", e_id, e_vendor, e_device, id);
+	test_check(e_header == pci_cfg_read8(f, PCI_HEADER_TYPE), "header type through ECAM %#x, ports %#x",
+		   e_header, pci_cfg_read8(f, PCI_HEADER_TYPE));
+	test_check(e_bar0 == bar0, "BAR0 through ECAM %#x, through the ports %#x", e_bar0, bar0);
+	test_check((uint32_t)e_first8 == id && (uint16_t)(e_first8 >> 32) == (uint16_t)(first8 >> 32),
+		   "8-byte ECAM read %#llx, ports %#llx", (unsigned long long)e_first8, (unsigned long long)first8);
+
+	/* A command write through ECAM is the owner's write: the ports see it. */
+	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
+	ecam_write16(f, PCI_COMMAND, (uint16_t)(cmd ^ CMD_IO));
+	uint16_t now = pci_cfg_read16(f, PCI_COMMAND);
+	ecam_write16(f, PCI_COMMAND, cmd);
+	test_check(now == (uint16_t)(cmd ^ CMD_IO), "command through the ports %#x after writing %#x through ECAM",
+		   now, (unsigned int)(cmd ^ CMD_IO));
+	test_check(pci_cfg_read16(f, PCI_COMMAND) == cmd, "command not restored through ECAM");
+
+	/* A relocation through ECAM is refused like one through the ports. */
+	if (bar0 && !(bar0 & 1)) {
+		uint32_t moved = bar0 + 0x100000;
+
+		ecam_write32(f, (uint16_t)PCI_BAR(0), moved);
+		uint32_t e_now = ecam_read32(f, (uint16_t)PCI_BAR(0)), p_now = pci_cfg_read32(f, (uint8_t)PCI_BAR(0));
+		test_log("%02x:%02x.%u BAR0 through ECAM: wrote %#x, reads %#x (ports %#x)", f.bus, f.dev, f.fn,
+			 moved, e_now, p_now);
+		test_check(e_now == bar0 && p_now == bar0, "BAR0 moved through ECAM: %#x/%#x, was %#x", e_now,
+			   p_now, bar0);
+	}
+}
+
+/* write: also try to turn on its decoding and bus mastering (the hypervisor names such a write). */
+static void ecam_not_mine(struct pci_fn f, bool write)
+{
+	uint32_t id = ecam_read32(f, PCI_VENDOR_ID);
+
+	if (write)
+		ecam_write16(f, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	uint32_t after = ecam_read32(f, PCI_VENDOR_ID), ext = ecam_read32(f, 0x100);
+	test_log("%02x:%02x.%u through ECAM (not this VM's): id %#x, after a command write %#x, extended %#x",
+		 f.bus, f.dev, f.fn, id, after, ext);
+	test_check(id == 0xffffffff && after == 0xffffffff && ext == 0xffffffff,
+		   "%02x:%02x.%u answers through ECAM", f.bus, f.dev, f.fn);
+}
+
 #define MAX_FOUND	16
 static struct found {
 	struct pci_fn f;
@@ -214,6 +295,32 @@ static void foreign_write(void)
 	uint16_t cmd = pci_cfg_read16(sata, PCI_COMMAND);
 	test_check(id == 0xffffffff && cmd == 0xffff,
 		   "00:1f.2 answers after the write: id %#x, command %#x", id, cmd);
+	test_end();
+}
+
+static void check_ecam(const struct uhv_boot_info *boot, const struct found *list, unsigned int n, bool iovm)
+{
+	test_begin("ecam");
+	if (!boot->ecam_base) {
+		test_log("no ECAM window (the machine has no MCFG): ECAM checks skipped");
+		test_end();
+		return;
+	}
+	ecam_base = boot->ecam_base;
+	test_log("ECAM window at %#llx, buses %02x-%02x", (unsigned long long)ecam_base, boot->ecam_bus_start,
+		 boot->ecam_bus_end);
+	if (boot->ecam_bus_start != 0 ||
+	    !test_check(paging_map_identity(ecam_base) == 0, "cannot map %#llx", (unsigned long long)ecam_base)) {
+		test_end();
+		return;
+	}
+	for (unsigned int i = 0; i < n && i < MAX_FOUND; i++)
+		if (list[i].f.bus == 0)
+			ecam_compare(list[i].f);
+	ecam_not_mine((struct pci_fn){ 0, 0, 0 }, false);
+	ecam_not_mine((struct pci_fn){ 0, 0x1f, 2 }, !iovm);
+	if (!iovm)
+		ecam_not_mine((struct pci_fn){ 0, 2, 0 }, true);
 	test_end();
 }
 
@@ -256,6 +363,7 @@ int guest_main(const struct uhv_boot_info *boot)
 		test_check(found == 0, "a guest found %u PCI function(s): it owns none", found);
 	test_end();
 
+	check_ecam(boot, funcs, found, iovm);
 	for (unsigned int i = 0; i < found && i < MAX_FOUND; i++)
 		inspect(funcs[i].f, funcs[i].id);
 	foreign_write();

@@ -60,10 +60,18 @@ struct uhv_boot_info {
 	uint32_t size;			/* of this structure */
 	struct uhv_vm_info vm;
 	uint64_t image_end;		/* first guest-physical byte after the image */
+	/*
+	 * PCI segment 0's ECAM window (the machine's MCFG), emulated for every
+	 * VM with the same view as ports 0xCF8/0xCFC; not mapped: a VM maps
+	 * it in its own page tables (guest-physical = host-physical). 0: none.
+	 */
+	uint64_t ecam_base;		/* bus 0's configuration space, 1 MiB per bus */
+	uint8_t ecam_bus_start, ecam_bus_end;
+	uint8_t reserved[6];
 };
 
 _Static_assert(sizeof(struct uhv_vm_info) == 40, "uhv_vm_info layout is ABI");
-_Static_assert(sizeof(struct uhv_boot_info) == 64, "uhv_boot_info layout is ABI");
+_Static_assert(sizeof(struct uhv_boot_info) == 80, "uhv_boot_info layout is ABI");
 #endif
 
 #endif /* ABI_VM_BOOT_H */

@@ -49,7 +49,7 @@ static unsigned int log_count(const char *what)
 
 struct fake_fn {
 	pci_sbdf_t sbdf;
-	uint8_t cfg[PCI_CFG_SPACE_SIZE];
+	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];	/* extended space too: ECAM reaches it */
 	uint32_t bar_writable[PCI_NUM_BARS];
 	unsigned int bar_writes;	/* writes that reached a BAR after enumeration */
 	unsigned int writes;		/* every write after enumeration */
@@ -93,8 +93,8 @@ uint32_t pci_cfg_read(pci_sbdf_t sbdf, uint16_t offset, unsigned int size)
 	struct fake_fn *f = fake_find(sbdf);
 
 	CHECK(size == 1 || size == 2 || size == 4);
-	CHECK((offset & (size - 1)) == 0 && offset + size <= PCI_CFG_SPACE_SIZE);
-	if (!f || offset + size > PCI_CFG_SPACE_SIZE)
+	CHECK((offset & (size - 1)) == 0 && offset + size <= PCI_CFG_SPACE_EXP_SIZE);
+	if (!f)
 		return size == 4 ? UINT32_MAX : (1U << (8 * size)) - 1;
 	return get(f, offset, size);
 }
@@ -104,7 +104,7 @@ void pci_cfg_write(pci_sbdf_t sbdf, uint16_t offset, unsigned int size, uint32_t
 	struct fake_fn *f = fake_find(sbdf);
 
 	CHECK(size == 1 || size == 2 || size == 4);
-	CHECK((offset & (size - 1)) == 0 && offset + size <= PCI_CFG_SPACE_SIZE);
+	CHECK((offset & (size - 1)) == 0 && offset + size <= PCI_CFG_SPACE_EXP_SIZE);
 	if (!f)
 		return;
 	if (enumerated)
@@ -446,4 +446,58 @@ TEST(reset_quiesces_the_functions_and_forgets_the_emulated_state)
 	CHECK_EQ(log_count("relocation"), 2);			/* logged again after a restart */
 	CHECK_EQ(get(&fakes[2], PCI_COMMAND, 2), 0);
 	CHECK_EQ(fakes[2].writes, 0);
+}
+
+/* The ECAM path (vpci_cfg_access): the ports' view, plus extended configuration space. */
+static uint32_t ecam_rd(uint32_t vm, uint8_t dev, uint16_t off, unsigned int size)
+{
+	uint32_t v = 0x5a5a5a5a;
+
+	vpci_cfg_access(vm, PCI_SBDF(0, 0, dev, 0), off, size, false, &v);
+	return v;
+}
+
+static void ecam_wr(uint32_t vm, uint8_t dev, uint16_t off, unsigned int size, uint32_t v)
+{
+	vpci_cfg_access(vm, PCI_SBDF(0, 0, dev, 0), off, size, true, &v);
+}
+
+TEST(ecam_accesses_see_what_the_ports_see_and_extended_space)
+{
+	setup();
+	put(&fakes[0], 0x100, 4, 0x00010001);		/* an AER extended capability header */
+	put(&fakes[0], 0xffc, 4, 0xcafef00d);
+	CHECK_EQ(ecam_rd(1, 2, PCI_VENDOR_ID, 4), rd(1, 2, PCI_VENDOR_ID, 4));
+	CHECK_EQ(ecam_rd(1, 2, PCI_BASE_ADDRESS(0), 4), 0xfebc0000);
+	CHECK_EQ(ecam_rd(1, 2, PCI_ROM_ADDRESS, 4), 0);
+	CHECK_EQ(ecam_rd(1, 2, 0x100, 4), 0x00010001);
+	CHECK_EQ(ecam_rd(1, 2, 0x102, 2), 0x0001);
+	CHECK_EQ(ecam_rd(1, 2, 0xfff, 1), 0xca);
+	/* Not its own, at any offset: nothing answers. */
+	CHECK_EQ(ecam_rd(3, 2, 0x100, 4), UINT32_MAX);
+	CHECK_EQ(ecam_rd(3, 2, PCI_VENDOR_ID, 2), 0xffff);
+	CHECK_EQ(ecam_rd(1, 4, PCI_VENDOR_ID, 4), UINT32_MAX);
+
+	/* Sizing and relocation go through the same BAR emulation; extended space is read-only. */
+	ecam_wr(1, 2, PCI_BASE_ADDRESS(0), 4, UINT32_MAX);
+	CHECK_EQ(ecam_rd(1, 2, PCI_BASE_ADDRESS(0), 4), 0xfffe0000);
+	CHECK_EQ(rd(1, 2, PCI_BASE_ADDRESS(0), 4), 0xfffe0000);	/* one state, two paths */
+	ecam_wr(1, 2, PCI_BASE_ADDRESS(0), 4, 0xfebc0000);
+	ecam_wr(1, 2, PCI_BASE_ADDRESS(0), 4, 0xfec00000);
+	CHECK_EQ(ecam_rd(1, 2, PCI_BASE_ADDRESS(0), 4), 0xfebc0000);
+	CHECK_EQ(log_count("BAR0 relocation to 0xfec00000 refused"), 1);
+	ecam_wr(1, 2, 0x100, 4, 0);
+	ecam_wr(1, 2, 0xffe, 2, 0);
+	CHECK_EQ(fakes[0].writes, 0);
+	CHECK_EQ(fakes[0].bar_writes, 0);
+
+	/* The command register's allowed bits, as through the ports. */
+	ecam_wr(1, 2, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	CHECK_EQ(rd(1, 2, PCI_COMMAND, 2) & PCI_OWNER_COMMAND_BITS, PCI_COMMAND_MEMORY);
+
+	/* Another VM's write to it is ignored and named. */
+	unsigned int before = fakes[0].writes;
+	ecam_wr(3, 2, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	CHECK_EQ(fakes[0].writes, before);
+	CHECK_EQ(log_count("vm 'app': write of 0x4 to 00:02.0 register 0x4 ignored: not its device"), 1);
 }

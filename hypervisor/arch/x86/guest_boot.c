@@ -9,6 +9,7 @@
 #include <arch/guest_boot.h>
 #include <arch/memlayout.h>
 #include <arch/pagetable.h>
+#include <hv/acpi.h>
 #include <hv/panic.h>
 #include <hv/string.h>
 #include <hv/vm.h>
@@ -83,6 +84,15 @@ int guest_boot_setup(struct vm *vm, void *mem, uint64_t entry, uint64_t image_en
 		.image_end = image_end,
 	};
 	memcpy(bi->vm.name, vm->cfg.name, sizeof(bi->vm.name));
+	for (uint32_t i = 0; i < acpi_get()->mcfg_count && i < ACPI_MAX_MCFG; i++) {
+		const struct acpi_mcfg_segment *m = &acpi_get()->mcfg[i];
+
+		if (m->segment == 0 && !bi->ecam_base) {
+			bi->ecam_base = m->base;
+			bi->ecam_bus_start = m->bus_start;
+			bi->ecam_bus_end = m->bus_end;
+		}
+	}
 
 	vm->vcpu.regs = (struct vcpu_regs){
 		.rip = entry,

@@ -10,6 +10,7 @@
 #include <arch/cpu.h>
 #include <arch/cpu_features.h>
 #include <arch/guest_boot.h>
+#include <arch/guest_mmu.h>
 #include <arch/msr.h>
 #include <arch/npt.h>
 #include <arch/vcpu_select.h>
@@ -23,7 +24,6 @@
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
-#define X86_CR4_LA57		BIT(12)	/* 5-level paging: the length decoder walks 4 levels only */
 #define SVM_GUEST_PAT		0x0007040600070406ULL	/* the power-on PAT: WB, WT, UC-, UC twice */
 #define SVM_GUEST_DR6		0xffff0ff0ULL		/* DR6 and DR7 reset values */
 #define SVM_GUEST_DR7		0x400ULL
@@ -304,64 +304,17 @@ static const struct svm_insn insn_xsetbv = { 3, { 0x0f, 0x01, 0xd1 }, 0xff };
 static const struct svm_insn insn_invd = { 2, { 0x0f, 0x08 }, 0xff };
 static const struct svm_insn insn_wbinvd = { 2, { 0x0f, 0x09 }, 0xff };	/* F3 0F 09 is WBNOINVD */
 
-/*
- * Guest-virtual to guest-physical through the guest's own page tables, read
- * through its NPT. Decodes 4-level long-mode paging and paging off; any
- * other mode is reported as -HV_ENOTSUP.
- */
-static int svm_guest_translate(struct vcpu *v, const struct vmcb *vmcb, uint64_t va, uint64_t *gpa)
+/* What the walk of the guest's page tables needs (arch/guest_mmu.h). */
+static void svm_guest_paging(struct vcpu *v, struct guest_paging *p)
 {
-	const struct vmcb_state_save_area *s = &vmcb->save;
-	uint64_t table = s->cr3 & PTE_ADDR_MASK;
+	const struct vmcb_state_save_area *s = &((struct svm_vcpu *)v->arch)->vmcb->save;
 
-	if (!(s->cr0 & X86_CR0_PG)) {
-		*gpa = va & 0xffffffff;
-		return 0;
-	}
-	if (!(s->efer & EFER_LMA) || (s->cr4 & X86_CR4_LA57))
-		return -HV_ENOTSUP;
-	for (int level = PT_LEVELS; level >= 1; level--) {
-		unsigned int index = (unsigned int)(va >> (12 + 9 * (level - 1))) & (PT_ENTRIES - 1);
-		uint64_t e;
-
-		if (vm_copy_from_guest(v->vm, &e, table + index * sizeof(e), sizeof(e)) || !(e & PTE_P))
-			return -HV_EFAULT;
-		if (level == 1 || (level <= 3 && (e & PTE_PS))) {
-			uint64_t size = pt_level_size(level);
-
-			*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) + (va & (size - 1));
-			return 0;
-		}
-		table = e & PTE_ADDR_MASK;
-	}
-	return -HV_EFAULT;
-}
-
-static bool svm_guest_in_64bit_mode(const struct vmcb *vmcb)
-{
-	return (vmcb->save.efer & EFER_LMA) && (vmcb->save.cs.attrib & VMCB_ATTRIB_L);
-}
-
-/* Copy up to len instruction bytes at the guest's RIP; returns how many could be read. */
-static size_t svm_fetch_insn(struct vcpu *v, const struct vmcb *vmcb, uint8_t *buf, size_t len, int *err)
-{
-	uint64_t va = svm_guest_in_64bit_mode(vmcb) ? vmcb->save.rip :
-		      (vmcb->save.cs.base + vmcb->save.rip) & 0xffffffff;
-	size_t done = 0;
-
-	*err = 0;
-	while (done < len) {
-		uint64_t gpa;
-		size_t chunk = MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
-
-		*err = svm_guest_translate(v, vmcb, va + done, &gpa);
-		if (!*err && vm_copy_from_guest(v->vm, buf + done, gpa, chunk))
-			*err = -HV_EFAULT;
-		if (*err)
-			break;
-		done += chunk;
-	}
-	return done;
+	*p = (struct guest_paging){
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer,
+		.cs_base = s->cs.base,
+		.cs_long = s->cs.attrib & VMCB_ATTRIB_L,
+		.cs_db = s->cs.attrib & VMCB_ATTRIB_DB,
+	};
 }
 
 static bool is_legacy_prefix(uint8_t b)
@@ -382,13 +335,15 @@ static bool is_legacy_prefix(uint8_t b)
  * 64-bit mode) then the expected opcode. 0 if the bytes at RIP are not that
  * instruction or cannot be read (*why says which).
  */
-static unsigned int svm_decode_length(struct vcpu *v, const struct vmcb *vmcb, const struct svm_insn *insn,
-				      const char **why)
+static unsigned int svm_decode_length(struct vcpu *v, const struct svm_insn *insn, const char **why)
 {
 	uint8_t b[X86_MAX_INSN_LEN];
+	struct guest_paging gp;
 	int err;
-	size_t n = svm_fetch_insn(v, vmcb, b, sizeof(b), &err);
-	bool rex_ok = svm_guest_in_64bit_mode(vmcb);
+
+	svm_guest_paging(v, &gp);
+	size_t n = guest_fetch_insn(v->vm, &gp, v->regs.rip, b, sizeof(b), &err);
+	bool rex_ok = guest_in_64bit_mode(&gp);
 	size_t i = 0;
 
 	while (i < n && (is_legacy_prefix(b[i]) || (rex_ok && (b[i] & 0xf0) == 0x40)))
@@ -744,7 +699,7 @@ static bool svm_next_rip(struct vcpu *v, struct vmcb *vmcb, const struct svm_exi
 		*next = vmcb->control.exitinfo2;
 		return true;
 	}
-	len = svm_decode_length(v, vmcb, e->insn, &why);
+	len = svm_decode_length(v, e->insn, &why);
 	if (!len) {
 		vm_fail(v->vm, "%s exit at RIP %#llx: the instruction's length is unknown: %s", e->name,
 			(unsigned long long)v->regs.rip, why);
@@ -801,7 +756,11 @@ static void svm_vcpu_run(struct vcpu *v)
 		/* A stopped VM's VMCB is gone (vcpu_destroy). */
 		if (act == EXIT_STOP || v->state == VCPU_STOPPED)
 			return;
-		if ((act == EXIT_ADVANCE || act == EXIT_RESCHEDULE) && skips_insn) {
+		if (act == EXIT_EMULATED) {
+			next = v->regs.rip + v->emulated_len;
+			skips_insn = true;
+		}
+		if ((act == EXIT_ADVANCE || act == EXIT_RESCHEDULE || act == EXIT_EMULATED) && skips_insn) {
 			v->regs.rip = next;
 			vmcb->control.interrupt_shadow &= ~SVM_INTERRUPT_SHADOW;
 		}
@@ -820,4 +779,5 @@ const struct vcpu_backend svm_backend = {
 	.io_allow = svm_io_allow,
 	.vcpu_run = svm_vcpu_run,
 	.exit_slot_name = svm_exit_slot_name,
+	.guest_paging = svm_guest_paging,
 };

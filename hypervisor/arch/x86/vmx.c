@@ -16,6 +16,7 @@
 #include <arch/cpu_features.h>
 #include <arch/ept.h>
 #include <arch/guest_boot.h>
+#include <arch/guest_mmu.h>
 #include <arch/msr.h>
 #include <arch/segment.h>
 #include <arch/vcpu_select.h>
@@ -1022,13 +1023,28 @@ static void reinject_interrupted_event(void)
 }
 
 /* Skip the instruction that exited; it completed, so its STI/MOV-SS shadow is over too. */
-static void advance_rip(struct vcpu *v)
+static void advance_rip(struct vcpu *v, uint64_t len)
 {
-	v->regs.rip += vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
+	v->regs.rip += len;
 	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
 	if (intr & (VMCS_INTERRUPTIBILITY_STI | VMCS_INTERRUPTIBILITY_MOV_SS))
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
 			intr & ~(uint64_t)(VMCS_INTERRUPTIBILITY_STI | VMCS_INTERRUPTIBILITY_MOV_SS));
+}
+
+/* What the walk of the guest's page tables needs (arch/guest_mmu.h); CR0/CR4 as the CPU uses them, not the shadows. */
+static void vmx_guest_paging(struct vcpu *v, struct guest_paging *p)
+{
+	uint64_t cs_ar = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS);
+
+	(void)v;	/* its VMCS is the current one */
+	*p = (struct guest_paging){
+		.cr0 = vmread(VMCS_GUEST_CR0), .cr3 = vmread(VMCS_GUEST_CR3), .cr4 = vmread(VMCS_GUEST_CR4),
+		.efer = vmread(VMCS_GUEST_IA32_EFER),
+		.cs_base = vmread(VMCS_GUEST_CS_BASE),
+		.cs_long = cs_ar & VMX_AR_L,
+		.cs_db = cs_ar & VMX_AR_DB,
+	};
 }
 
 static const char *vm_instruction_error_name(uint64_t error)
@@ -1095,7 +1111,9 @@ static void vmx_vcpu_run(struct vcpu *v)
 			return;
 		reinject_interrupted_event();
 		if (action == EXIT_ADVANCE || action == EXIT_RESCHEDULE)
-			advance_rip(v);
+			advance_rip(v, vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH));
+		else if (action == EXIT_EMULATED)
+			advance_rip(v, v->emulated_len);	/* the exit's length is undefined for EPT violations */
 		if (action == EXIT_RESCHEDULE || v->state != VCPU_RUNNABLE)
 			return;
 		if (x->host_interrupt) {
@@ -1115,4 +1133,5 @@ const struct vcpu_backend vmx_backend = {
 	.io_allow = vmx_io_allow,
 	.vcpu_run = vmx_vcpu_run,
 	.exit_slot_name = vmx_exit_slot_name,
+	.guest_paging = vmx_guest_paging,
 };

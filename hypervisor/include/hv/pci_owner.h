@@ -83,4 +83,15 @@ void pci_owner_reset(uint32_t vm);
 bool vpci_port_io(uint32_t vm, uint32_t *config_address, uint16_t port, unsigned int size, bool in,
 		  uint32_t *value);
 
+/*
+ * One configuration access by VM vm to sbdf, whichever way it came (the
+ * ports above, or the ECAM window: hypervisor/mmio.c): off below 0x1000,
+ * size 1, 2 or 4, naturally aligned (the caller checks). A function that
+ * is not vm's reads all ones and ignores writes; for its own, reads pass
+ * through (extended configuration space included) but for the emulated
+ * registers, and writes are filtered (the top of pci_owner.c).
+ */
+void vpci_cfg_access(uint32_t vm, pci_sbdf_t sbdf, uint16_t off, unsigned int size, bool write,
+		     uint32_t *value);
+
 #endif /* HV_PCI_OWNER_H */

@@ -17,6 +17,7 @@
 #include <hv/types.h>
 
 struct vm;
+struct guest_paging;
 
 /* Guest general registers. RSP, RIP and RFLAGS are synced by the backend around every exit. */
 struct vcpu_regs {
@@ -45,6 +46,7 @@ struct vcpu {
 
 	uint64_t exits;
 	uint64_t exit_count[VCPU_EXIT_SLOTS];
+	uint8_t emulated_len;		/* with EXIT_EMULATED: the bytes of the instruction emulated */
 };
 
 /* What a shared exit handler tells the backend to do next. */
@@ -53,6 +55,13 @@ enum exit_action {
 	EXIT_RESUME,		/* resume at the same RIP (event injected, fault fixed...) */
 	EXIT_RESCHEDULE,	/* skip the instruction, then let the scheduler pick */
 	EXIT_STOP,		/* the VM is stopped or failed: do not resume */
+	/*
+	 * The core emulated the instruction at RIP (an MMIO access it decoded
+	 * itself): skip v->emulated_len bytes, not the exit's own length
+	 * (undefined for EPT violations, absent for NPT faults), end any
+	 * interrupt shadow, resume.
+	 */
+	EXIT_EMULATED,
 };
 
 enum mem_access {
@@ -87,6 +96,8 @@ struct vcpu_backend {
 	 * range past port 0xffff or empty, -HV_ENOMEM.
 	 */
 	int (*io_allow)(struct vcpu *v, uint16_t port, uint32_t count);
+	/* The guest's paging registers and code segment at the current exit (arch/guest_mmu.h). */
+	void (*guest_paging)(struct vcpu *v, struct guest_paging *out);
 };
 
 /* The backend chosen at boot from CPUID (NULL if the CPU has none). */
@@ -103,7 +114,10 @@ enum exit_action vmexit_hypercall(struct vcpu *v);
 enum exit_action vmexit_io(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint32_t *value);
 /* RDMSR/WRMSR: for RDMSR the handler fills regs rax/rdx. */
 enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write);
-/* EPT violation / NPT fault on gpa with the attempted access. */
+/*
+ * EPT violation / NPT fault on gpa with the attempted access: an access to
+ * the ECAM window is emulated (EXIT_EMULATED), anything else stops the VM.
+ */
 enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access);
 /* HLT: block until a virtual interrupt is pending. */
 enum exit_action vmexit_hlt(struct vcpu *v);

@@ -253,6 +253,7 @@ struct vmcb_control_area {
 
 /* A segment register in the state-save area: the attribute packs the descriptor's bits 47:40 and 55:52. */
 #define VMCB_ATTRIB_L			BIT(9)	/* 64-bit code segment */
+#define VMCB_ATTRIB_DB			BIT(10)	/* 32-bit default operand size */
 struct vmcb_segment {
 	uint16_t selector;
 	uint16_t attrib;	/* 7:0 type, S, DPL, P; 11:8 AVL, L, D/B, G */

@@ -124,6 +124,8 @@
 #define VMCS_GUEST_IDTR_LIMIT			0x4812
 #define VMCS_GUEST_ES_ACCESS_RIGHTS		0x4814
 #define VMCS_GUEST_CS_ACCESS_RIGHTS		0x4816
+# define VMX_AR_L				BIT(13)	/* 64-bit code segment (SDM 24.4.1) */
+# define VMX_AR_DB				BIT(14)	/* default operation size 32 */
 #define VMCS_GUEST_SS_ACCESS_RIGHTS		0x4818
 #define VMCS_GUEST_DS_ACCESS_RIGHTS		0x481a
 #define VMCS_GUEST_FS_ACCESS_RIGHTS		0x481c
