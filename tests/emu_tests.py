@@ -680,4 +680,18 @@ NVME_CASES = [
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 
+# A hostile ECAM access (q35 has MCFG; Bochs has none): each form the
+# hypervisor does not emulate stops the VM, named, while the bystander finishes.
+CASES.append(dict(
+    name="qemu-vm-fault-ecam", emulator="qemu", cmdline="",
+    policy="tests/policies/vm-fault-ecam.policy", images=["faulter", "busy"],
+    expect=[r"hv: vm 'fault-ecam': contained: ECAM read at guest-physical 0xb0000001 \(00:00\.0 register 0x1\) "
+            r"not emulated: a misaligned configuration access",
+            r"hv: vm 'fault-ecam': contained: ECAM (read|write) at guest-physical 0xb0000000 .*not emulated: "
+            r"not a MOV or MOVZX",
+            r"I fault-ecam: TEST fault-ecam: fault-ecam PASS",
+            BYSTANDER_DONE,
+            r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+    forbid=[r"PANIC", BYSTANDER_FAILED], outcome="success", timeout=BACKENDS["qemu"]["timeout"]))
+
 CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + vm_cases("qemu") + vm_cases("bochs")

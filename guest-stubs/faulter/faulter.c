@@ -20,6 +20,11 @@
  *   fault-msr       WRMSR/RDMSR of IA32_APIC_BASE, EFER, LSTAR, ...
  *                                                -> MSR exit, VM stopped
  *   fault-triple    load an empty IDT and raise #UD -> triple fault
+ *   fault-ecam      touch the PCI ECAM window (boot info) in ways the
+ *                   hypervisor does not emulate: a misaligned access and a
+ *                   read-modify-write (a fetch from it cannot be tried: the
+ *                   runtime maps it no-execute)
+ *                                                -> contained (machines with MCFG)
  *
  * Each mode has a list of attempts. A contained attempt ends this run, so
  * attempt number restart_count is the first one made: with the policy's
@@ -212,6 +217,38 @@ static const struct attempt msr[] = {
 	{ "RDMSR IA32_VMX_BASIC", msr_read, MSR_IA32_VMX_BASIC, 0, EXPECT_MSR },
 };
 
+/* ECAM attempts: addr is an offset into the window from the boot info. */
+static uint64_t ecam_base;
+
+static volatile uint8_t *ecam_at(const struct attempt *a)
+{
+	if (!test_check(ecam_base != 0, "the boot info names no ECAM window") ||
+	    !map_for_access(ecam_base + a->addr))
+		return NULL;
+	return (volatile uint8_t *)(uintptr_t)(ecam_base + a->addr);
+}
+
+static void ecam_read32(const struct attempt *a)
+{
+	volatile uint8_t *p = ecam_at(a);
+
+	if (p)
+		test_log("read %#x", *(volatile uint32_t *)p);
+}
+
+static void ecam_add(const struct attempt *a)
+{
+	volatile uint8_t *p = ecam_at(a);
+
+	if (p)
+		__asm__ volatile("addl $1, (%0)" :: "r"(p) : "memory");
+}
+
+static const struct attempt ecam[] = {
+	{ "misaligned dword read at ECAM + 1", ecam_read32, 1, 0, "not emulated: VM stopped" },
+	{ "ADD to the vendor id at ECAM + 0 (not a MOV)", ecam_add, 0, 0, "not emulated: VM stopped" },
+};
+
 static const struct attempt triple[] = {
 	{ "LIDT of an empty IDT, then UD2", triple_fault, 0, 0, "triple fault stops the VM" },
 };
@@ -223,6 +260,7 @@ static const struct mode modes[] = {
 	{ "fault-ioport", ioport, ARRAY_SIZE(ioport) },
 	{ "fault-msr", msr, ARRAY_SIZE(msr) },
 	{ "fault-triple", triple, ARRAY_SIZE(triple) },
+	{ "fault-ecam", ecam, ARRAY_SIZE(ecam) },
 };
 
 /* "fault-msr" matches "fault-msr" and "fault-msr-2", not "fault-msrx". */
@@ -243,10 +281,11 @@ int guest_main(const struct uhv_boot_info *boot)
 	uint32_t first = boot->vm.restart_count;
 
 	memory_size = boot->vm.memory_size;
+	ecam_base = boot->ecam_base;
 	if (!m) {
 		test_begin("faulter-mode");
 		test_check(false, "no misbehaviour is named \"%s\"; names start with fault-hvmem, "
-			   "fault-othervm, fault-unmapped, fault-ioport, fault-msr or fault-triple",
+			   "fault-othervm, fault-unmapped, fault-ioport, fault-msr, fault-triple or fault-ecam",
 			   boot->vm.name);
 		test_finish();
 	}
