@@ -552,6 +552,11 @@ DMA_CASES = [
     dict(name="qemu-net-irq", emulator="qemu", cmdline="", args=qemu_dma_args(dump=True),
          policy="tests/policies/vm-net-irq.policy", images=["netirq", "busy"],
          expect=[r"I hv: ioapic: id \d+ at 0xfec00000, version 0x20, GSI 0-23: all 24 entries masked",
+                 r"I hv: iommu: unit 0: interrupt remapping on: 256-entry table at 0x[0-9a-f]+, xAPIC "
+                 r"destinations, compatibility-format interrupts blocked",
+                 # The line reaches the CPU only through IRTE 0 (remappable format, source id checked).
+                 r"I hv: irq: GSI 22: IOAPIC 0 entry in remappable format -> IRTE 0 \(vector 0x30, level, "
+                 r"source id ff:00\.0 verified\)",
                  r"I hv: irq: 00:02\.0 INTA -> GSI 22 \(q35: .*\), host vector 0x30, level: "
                  r"vm 'netirq' virtual vector 0x50",
                  r"I netirq: TEST netirq: e1000 at 00:02\.0: interrupt pin 1, Interrupt Line \(its virtual "

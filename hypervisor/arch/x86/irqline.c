@@ -18,6 +18,7 @@
  *   bridge and the root port's routing: refused (-HV_ENODEV) for now.
  */
 #include <abi/errno.h>
+#include <arch/intremap.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/traps.h>
@@ -88,6 +89,33 @@ static void line_interrupt(struct trap_frame *frame)
 	l->handler(l->gsi);
 }
 
+/*
+ * With interrupt remapping on, the IOAPIC entry names a remapping table
+ * entry that delivers the line's vector, accepted only with the IOAPIC's
+ * own requester id (the DMAR's IOAPIC device scope).
+ */
+static int route_remapped(const struct line *l)
+{
+	uint8_t id;
+	uint16_t sid;
+
+	if (!ioapic_gsi_id(l->gsi, &id) || intremap_ioapic_source(id, &sid)) {
+		pr_err("irq: GSI %u: the DMAR names no source id for its IOAPIC: line not routed", l->gsi);
+		return -HV_ENODEV;
+	}
+	int index = intremap_alloc(l->vector, true, sid);
+	if (index < 0)
+		return index;
+	int err = ioapic_route_remapped(l->gsi, l->vector, PCI_INTX_LEVEL_LOW, (uint16_t)index);
+	if (err) {
+		intremap_free(index);
+		return err;
+	}
+	pr_info("irq: GSI %u: IOAPIC %u entry in remappable format -> IRTE %d (vector %#x, level, source id "
+		"%02x:%02x.%u verified)", l->gsi, id, index, l->vector, sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+	return 0;
+}
+
 int irqline_claim(uint32_t gsi, irqline_handler_t handler)
 {
 	struct line *l = line_by_gsi(gsi);
@@ -100,7 +128,7 @@ int irqline_claim(uint32_t gsi, irqline_handler_t handler)
 		return -HV_ENOMEM;
 	l = &lines[line_count];
 	*l = (struct line){ .gsi = gsi, .vector = (uint8_t)(VECTOR_DEVICE_BASE + line_count), .handler = handler };
-	int err = ioapic_route(gsi, l->vector, PCI_INTX_LEVEL_LOW);
+	int err = intremap_enabled() ? route_remapped(l) : ioapic_route(gsi, l->vector, PCI_INTX_LEVEL_LOW);
 	if (err)
 		return err;
 	line_count++;
