@@ -123,6 +123,12 @@ static int64_t hc_irq_ack(struct vcpu *v, const struct hc_args *a, enum exit_act
 	return pci_irq_ack(v->vm, a->a1);
 }
 
+static int64_t hc_msi_setup(struct vcpu *v, const struct hc_args *a, enum exit_action *next)
+{
+	(void)next;
+	return pci_irq_msi_setup(v->vm, a->a1, a->a2, a->a3);
+}
+
 static const struct {
 	hc_handler_t fn;
 	const char *name;
@@ -135,6 +141,7 @@ static const struct {
 	[HC_VM_INFO] = { hc_vm_info, "vm_info" },
 	[HC_STOP_SELF] = { hc_stop_self, "stop_self" },
 	[HC_IRQ_ACK] = { hc_irq_ack, "irq_ack" },
+	[HC_MSI_SETUP] = { hc_msi_setup, "msi_setup" },
 };
 
 enum exit_action vmexit_hypercall(struct vcpu *v)

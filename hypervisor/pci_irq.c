@@ -14,6 +14,8 @@
 #include <abi/hypercall.h>
 #include <hv/console.h>
 #include <hv/irqline.h>
+#include <hv/frame.h>
+#include <hv/mm.h>
 #include <hv/pci_irq.h>
 #include <hv/pci_owner.h>
 #include <hv/policy.h>
@@ -30,6 +32,29 @@ struct intx {
 
 static struct intx intx[POLICY_MAX_ASSIGNMENTS];
 static unsigned int intx_count;
+
+/* MSI-X entries programmed through HC_MSI_SETUP. */
+struct msix_vec {
+	bool used;
+	struct pci_assigned *a;
+	uint16_t entry;
+	uint8_t vector;		/* the owner's virtual vector */
+	int handle;		/* irqmsg_claim() */
+	uint64_t raised;
+};
+#define MSIX_MAX_VECTORS	32
+static struct msix_vec msix[MSIX_MAX_VECTORS];
+
+/* MSI-X table entry (PCI 3.0, 6.8.2.6): 16 bytes. */
+#define MSIX_ENTRY_ADDR_LO	0x0
+#define MSIX_ENTRY_ADDR_HI	0x4
+#define MSIX_ENTRY_DATA		0x8
+#define MSIX_ENTRY_CTRL		0xc
+# define MSIX_ENTRY_CTRL_MASK	BIT(0)
+#define MSIX_ENTRY_SIZE		16
+#define PCI_MSIX_FLAGS_REG	0x02
+# define PCI_MSIX_ENABLE	BIT(15)
+# define PCI_MSIX_FUNCTION_MASK	BIT(14)
 
 static const char *const pin_names[] = { "?", "INTA", "INTB", "INTC", "INTD" };
 
@@ -66,6 +91,14 @@ static void line_interrupt(uint32_t line)
 unsigned int pci_irq_init(void)
 {
 	uint8_t next_vector[VM_MAX + 1];
+	bool msi = irqmsg_available();
+
+	for (uint32_t vm = 1; vm <= VM_MAX; vm++) {
+		size_t cursor = 0;
+
+		for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));)
+			a->msix_writable = msi && a->msix_bar >= 0;
+	}
 
 	intx_count = 0;
 	for (unsigned int i = 0; i <= VM_MAX; i++)
@@ -120,8 +153,43 @@ void pci_irq_start(struct vm *vm)
 	}
 }
 
+/* MSI-X off in the capability (config space works whatever the command register says). */
+static void msix_disable(const struct pci_assigned *a)
+{
+	pci_sbdf_t sbdf = a->dev->sbdf;
+	uint16_t ctrl = pci_cfg_read16(sbdf, a->msix_cap + PCI_MSIX_FLAGS_REG);
+
+	if (ctrl & PCI_MSIX_ENABLE)
+		pci_cfg_write16(sbdf, a->msix_cap + PCI_MSIX_FLAGS_REG, (uint16_t)(ctrl & ~PCI_MSIX_ENABLE));
+}
+
+static void msix_stop(struct vm *vm)
+{
+	size_t cursor = 0;
+
+	for (struct pci_assigned *a; (a = pci_owner_next(vm->id, &cursor));)
+		if (a->msix_bar >= 0)
+			msix_disable(a);
+	for (unsigned int i = 0; i < ARRAY_SIZE(msix); i++) {
+		struct msix_vec *m = &msix[i];
+		pci_sbdf_t sbdf;
+
+		if (!m->used || m->a->owner != vm->id)
+			continue;
+		sbdf = m->a->dev->sbdf;
+		pr_info("irq: vm '%s': %02x:%02x.%u MSI-X entry %u: %llu interrupt(s) raised as vector %#x; "
+			"the message interrupted %llu time(s) (IRTE %d released)", vm->cfg.name, PCI_BUS(sbdf),
+			PCI_DEV(sbdf), PCI_FN(sbdf), m->entry, (unsigned long long)m->raised, m->vector,
+			(unsigned long long)irqmsg_count(m->handle), irqmsg_entry(m->handle));
+		irqmsg_release(m->handle);
+		virq_clear(&vm->vcpu, m->vector);
+		m->used = false;
+	}
+}
+
 void pci_irq_stop(struct vm *vm)
 {
+	msix_stop(vm);
 	for (unsigned int i = 0; i < intx_count; i++) {
 		struct intx *x = &intx[i];
 		pci_sbdf_t sbdf = x->a->dev->sbdf;
@@ -156,4 +224,96 @@ int64_t pci_irq_ack(struct vm *vm, uint64_t vector)
 		return 1;
 	}
 	return -HV_EINVAL;
+}
+
+/* ---- MSI-X (HC_MSI_SETUP) ---- */
+
+/* Interrupt context: an edge, so only the virtual vector to raise. */
+static void msix_interrupt(unsigned int cookie)
+{
+	struct msix_vec *m = &msix[cookie];
+	struct vm *vm;
+
+	if (!m->used || !(vm = vm_by_id(m->a->owner)) || vm->state != VM_RUNNING)
+		return;
+	m->raised++;
+	virq_raise(&vm->vcpu, m->vector);
+}
+
+/* Write one table entry, masked while address and data change; false if it did not take the write. */
+static bool msix_entry_write(const struct pci_assigned *a, uint16_t entry, const struct irqmsg *msg, bool unmask)
+{
+	uint64_t at = a->msix_table + (uint64_t)entry * MSIX_ENTRY_SIZE;
+	volatile uint32_t *e = ioremap(ALIGN_DOWN(at, FRAME_SIZE), FRAME_SIZE);
+
+	e = (volatile uint32_t *)((volatile uint8_t *)e + (at & (FRAME_SIZE - 1)));
+	e[MSIX_ENTRY_CTRL / 4] = e[MSIX_ENTRY_CTRL / 4] | MSIX_ENTRY_CTRL_MASK;
+	e[MSIX_ENTRY_ADDR_LO / 4] = msg->address_lo;
+	e[MSIX_ENTRY_ADDR_HI / 4] = msg->address_hi;
+	e[MSIX_ENTRY_DATA / 4] = msg->data;
+	if (unmask)
+		e[MSIX_ENTRY_CTRL / 4] = e[MSIX_ENTRY_CTRL / 4] & ~(uint32_t)MSIX_ENTRY_CTRL_MASK;
+	return e[MSIX_ENTRY_ADDR_LO / 4] == msg->address_lo && e[MSIX_ENTRY_DATA / 4] == msg->data;
+}
+
+static struct msix_vec *msix_find(const struct pci_assigned *a, uint16_t entry)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(msix); i++)
+		if (msix[i].used && msix[i].a == a && msix[i].entry == entry)
+			return &msix[i];
+	return NULL;
+}
+
+int64_t pci_irq_msi_setup(struct vm *vm, uint64_t bdf, uint64_t entry, uint64_t vector)
+{
+	size_t cursor = 0;
+	struct pci_assigned *a;
+
+	if (bdf > 0xffff)
+		return -HV_ENOENT;
+	while ((a = pci_owner_next(vm->id, &cursor)) && PCI_BDF(a->dev->sbdf) != bdf)
+		;
+	if (!a || PCI_SEG(a->dev->sbdf) != 0)
+		return -HV_ENOENT;
+	if (a->msix_bar < 0 || !irqmsg_available())
+		return -HV_ENODEV;
+	if (entry >= a->msix_table_size / MSIX_ENTRY_SIZE)
+		return -HV_ERANGE;
+	if (vector != 0 && (vector < UHV_MSI_VECTOR_BASE || vector > UHV_MSI_VECTOR_LAST))
+		return -HV_EINVAL;
+	for (unsigned int i = 0; i < ARRAY_SIZE(msix); i++)
+		if (vector && msix[i].used && msix[i].a->owner == vm->id && msix[i].vector == vector &&
+		    !(msix[i].a == a && msix[i].entry == entry))
+			return -HV_EBUSY;
+
+	/* Whatever the entry delivered before goes first: masked, its remapping entry released. */
+	struct msix_vec *m = msix_find(a, (uint16_t)entry);
+	if (m) {
+		msix_entry_write(a, m->entry, &(struct irqmsg){ 0 }, false);
+		irqmsg_release(m->handle);
+		virq_clear(&vm->vcpu, m->vector);
+		m->used = false;
+	}
+	if (!vector)
+		return 0;
+	for (m = msix; m < msix + ARRAY_SIZE(msix) && m->used; m++)
+		;
+	if (m == msix + ARRAY_SIZE(msix))
+		return -HV_ENOMEM;
+	struct irqmsg msg;
+	int handle = irqmsg_claim(a->dev->sbdf, msix_interrupt, (unsigned int)(m - msix), &msg);
+	if (handle < 0)
+		return handle;
+	*m = (struct msix_vec){ .used = true, .a = a, .entry = (uint16_t)entry, .vector = (uint8_t)vector,
+				.handle = handle };
+	pci_sbdf_t sbdf = a->dev->sbdf;
+	if (!msix_entry_write(a, m->entry, &msg, true)) {
+		irqmsg_release(handle);
+		m->used = false;
+		return -HV_EIO;
+	}
+	pr_info("irq: vm '%s': %02x:%02x.%u MSI-X entry %u -> IRTE %d (remappable: address %#x data %#x, edge, "
+		"source id verified) -> vm '%s' virtual vector %#x", vm->cfg.name, PCI_BUS(sbdf), PCI_DEV(sbdf),
+		PCI_FN(sbdf), m->entry, irqmsg_entry(handle), msg.address_lo, msg.data, vm->cfg.name, m->vector);
+	return 0;
 }

@@ -17,8 +17,11 @@
  *                   from the sizes found at enumeration, never touching the
  *                   device; any other value would move the device under
  *                   the VM's EPT/NPT mappings: ignored, logged once
- *   MSI, MSI-X      an interrupt message is a DMA write anywhere: refused,
- *                   logged once, until interrupt remapping exists
+ *   MSI             an interrupt message is a raw DMA write naming any
+ *                   vector: refused, logged once
+ *   MSI-X           with interrupt remapping on, Enable and Function Mask
+ *                   only (the entries are the hypervisor's: HC_MSI_SETUP);
+ *                   without it refused like MSI
  *   everything else dropped: status (write-1-to-clear), ids, BIST, the ROM
  *                   BAR (reads 0: no ROM), and every other capability
  *                   (power management and PCIe device control can reset
@@ -42,6 +45,7 @@ static uint8_t foreign_writes_logged[UHV_POLICY_MAX_VMS + 1];
 # define PCI_MSI_FLAGS_MASKBIT		BIT(8)
 #define PCI_MSIX_FLAGS			0x02
 # define PCI_MSIX_FLAGS_QSIZE		GENMASK(10, 0)	/* table size - 1 */
+# define PCI_MSIX_FLAGS_OWNER		(BIT(15) | BIT(14))	/* MSI-X Enable, Function Mask */
 #define PCI_MSIX_TABLE			0x04
 # define PCI_MSIX_TABLE_BIR		GENMASK(2, 0)
 # define PCI_MSIX_TABLE_OFFSET		GENMASK(31, 3)
@@ -287,12 +291,31 @@ static void vcfg_write(struct pci_assigned *a, uint16_t off, unsigned int size, 
 		bar_write(a, (reg - PCI_BASE_ADDRESS_0) / 4, (cur & ~bytes) | ((value << shift) & bytes));
 		return;
 	}
+	/*
+	 * MSI-X message control, upper byte: Enable (15) and Function Mask (14)
+	 * only, and only once interrupt remapping is on; the table entries are
+	 * programmed by the hypervisor (HC_MSI_SETUP). Bytes of the capability
+	 * that are read-only anyway (id, next, the rest of message control) are
+	 * dropped without a word when a write also covers this one.
+	 */
+	if (a->msix_writable && off >= a->msix_cap && off + size <= (unsigned int)a->msix_cap + PCI_MSIX_FLAGS + 2 &&
+	    in_cap(off, size, a->msix_cap + PCI_MSIX_FLAGS + 1, 1)) {
+		uint16_t ctrl = pci_cfg_read16(sbdf, a->msix_cap + PCI_MSIX_FLAGS);
+		uint8_t byte = (uint8_t)(value >> ((a->msix_cap + PCI_MSIX_FLAGS + 1 - off) * 8));
+		uint16_t want = (uint16_t)((ctrl & ~PCI_MSIX_FLAGS_OWNER) | ((byte << 8) & PCI_MSIX_FLAGS_OWNER));
+
+		if (want != ctrl)
+			pci_cfg_write16(sbdf, a->msix_cap + PCI_MSIX_FLAGS, want);
+		return;
+	}
 	if (in_cap(off, size, a->msi_cap, a->msi_cap_len) || in_cap(off, size, a->msix_cap, a->msix_cap_len)) {
 		if (!a->msi_write_logged)
 			pr_warn("pci: vm '%s': %02x:%02x.%u write to its %s capability at %#x refused "
-				"(interrupt remapping comes later)", a->owner_name, PCI_BUS(sbdf),
+				"(%s)", a->owner_name, PCI_BUS(sbdf),
 				PCI_DEV(sbdf), PCI_FN(sbdf),
-				in_cap(off, size, a->msi_cap, a->msi_cap_len) ? "MSI" : "MSI-X", off);
+				in_cap(off, size, a->msi_cap, a->msi_cap_len) ? "MSI" : "MSI-X", off,
+				a->msix_writable ? "only MSI-X Enable and Function Mask are writable; entries are "
+				"set with HC_MSI_SETUP" : "no interrupt remapping: a raw message could name any vector");
 		a->msi_write_logged = true;
 	}
 	/* Everything else is dropped (see the top of this file). */

@@ -61,7 +61,7 @@ int pci_vm_map(struct vm *vm)
 				if (!err)
 					err = map_range(vm, MAX(hole_end, start), end);
 				pr_info("pci: vm '%s': %02x:%02x.%u MSI-X table %#llx-%#llx left unmapped "
-					"(interrupt remapping comes later)", vm->cfg.name, PCI_BUS(d->sbdf),
+					"(its entries are programmed by the hypervisor: HC_MSI_SETUP)", vm->cfg.name, PCI_BUS(d->sbdf),
 					PCI_DEV(d->sbdf), PCI_FN(d->sbdf), (unsigned long long)hole,
 					(unsigned long long)(hole_end - 1));
 			} else {

@@ -98,7 +98,7 @@ enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int 
 		return emulated;
 	if (a) {
 		vm_fail(v->vm, "%s %s at guest-physical %#llx: the MSI-X table of %02x:%02x.%u "
-			"(not mapped: interrupt remapping comes later) at RIP %#llx",
+			"(not mapped: the hypervisor writes its entries, HC_MSI_SETUP) at RIP %#llx",
 			backend->gpa_format->name, access & MEM_WRITE ? "write" : "read",
 			(unsigned long long)gpa, PCI_BUS(a->dev->sbdf), PCI_DEV(a->dev->sbdf),
 			PCI_FN(a->dev->sbdf), (unsigned long long)v->regs.rip);

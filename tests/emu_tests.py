@@ -580,6 +580,11 @@ DMA_CASES = [
     dict(name="qemu-net-irq", emulator="qemu", cmdline="", args=qemu_dma_args(dump=True),
          policy="tests/policies/vm-net-irq.policy", images=["netirq", "busy"],
          expect=[r"I hv: ioapic: id \d+ at 0xfec00000, version 0x20, GSI 0-23: all 24 entries masked",
+                 r"I hv: iommu: unit 0: interrupt remapping on: 256-entry table at 0x[0-9a-f]+, xAPIC "
+                 r"destinations, compatibility-format interrupts blocked",
+                 # The line reaches the CPU only through IRTE 0 (remappable format, source id checked).
+                 r"I hv: irq: GSI 22: IOAPIC 0 entry in remappable format -> IRTE 0 \(vector 0x30, level, "
+                 r"source id ff:00\.0 verified\)",
                  r"I hv: irq: 00:02\.0 INTA -> GSI 22 \(q35: .*\), host vector 0x30, level: "
                  r"vm 'netirq' virtual vector 0x50",
                  r"I netirq: TEST netirq: e1000 at 00:02\.0: interrupt pin 1, Interrupt Line \(its virtual "
@@ -694,4 +699,48 @@ CASES.append(dict(
             r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
     forbid=[r"PANIC", BYSTANDER_FAILED], outcome="success", timeout=BACKENDS["qemu"]["timeout"]))
 
-CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + vm_cases("qemu") + vm_cases("bochs")
+# MSI-X through interrupt remapping: the storage IOVM's admin completion queue interrupts on MSI-X
+# entry 0, which the hypervisor programs (HC_MSI_SETUP) in remappable format naming an IRTE that
+# accepts only 00:03.0; Identify completes by interrupt, not by polling.
+MSIX_CASES = [
+    dict(name="qemu-nvme-msix", emulator="qemu", cmdline="", args=qemu_nvme_args(net=True),
+         disk_images={"disk.img": NVME_DISK_SIZE},
+         policy="tests/policies/vm-nvme-msix.policy", images=["nvmeid", "dmatest"],
+         expect=[r"I hv: iommu: unit 0: interrupt remapping on: 256-entry table at 0x[0-9a-f]+, xAPIC "
+                 r"destinations, compatibility-format interrupts blocked",
+                 r"I hv: iommu: vm 'storage-msix': 00:03\.0 attached to its DMA domain",
+                 r"I hv: irq: vm 'storage-msix': 00:03\.0 MSI-X entry 0 -> IRTE (\d+) \(remappable: address "
+                 r"0xfee[0-9a-f]{5} data 0, edge, source id verified\) -> vm 'storage-msix' virtual vector 0x60",
+                 r"I storage-msix: TEST storage-msix: MSI-X capability at 0x[0-9a-f]+, \d+ entries: entry 0 -> "
+                 r"vector 0x60, message control 0x[89a-f][0-9a-f]{3}; refused: entry beyond -34, vector 0x20 "
+                 r"-22, foreign function -2",
+                 r"I storage-msix: TEST storage-msix: msix PASS",
+                 r"I storage-msix: TEST storage-msix: enable PASS",
+                 r"I storage-msix: TEST storage-msix: completion by MSI-X interrupt: [1-9]\d* interrupt\(s\) "
+                 r"on vector 0x60 so far",
+                 r"I storage-msix: TEST storage-msix: Identify Controller by DMA into 0x[0-9a-f]+: model "
+                 rf"'QEMU NVMe Ctrl', serial '{NVME_SERIAL}'",
+                 r"I storage-msix: TEST storage-msix: identify PASS",
+                 r"I storage-msix: TEST storage-msix: done, 4 passed, 0 failed",
+                 r"I hv: irq: vm 'storage-msix': 00:03\.0 MSI-X entry 0: ([1-9]\d*) interrupt\(s\) raised as "
+                 r"vector 0x60; the message interrupted \1 time\(s\) \(IRTE \d+ released\)",
+                 r"I hv: vm 'storage-msix': stopped itself with exit code 0",
+                 r"I bystander: TEST bystander: canary PASS",
+                 r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"FAIL", r"interrupt remapping"
+                             r" .*fault"],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # A raw (compatibility-format) MSI written into the MSI-X table: the page is not the IOVM's, the
+    # write stops it before anything reaches the device.
+    dict(name="qemu-nvme-rawmsi", emulator="qemu", cmdline="", args=qemu_nvme_args(net=False),
+         disk_images={"disk.img": NVME_DISK_SIZE},
+         policy="tests/policies/vm-nvme-rawmsi.policy", images=["nvmeid"],
+         expect=[r"I rawmsi: TEST rawmsi: writing the raw MSI address 0xfee00000 \(vector 0x30\) into MSI-X "
+                 r"entry 0 at (0x[0-9a-f]+) \(expect: VM stopped\)\n"
+                 r"(.*\n)*?.*E hv: vm 'rawmsi': .*write at guest-physical \1: the MSI-X table of 00:02\.0",
+                 r"I hv: sched: 1 VM\(s\): some failed or stopped with errors"],
+         forbid=[r"PANIC", r"check failed", r"was not contained", r"MSI-X entry 0 -> IRTE"],
+         outcome="failure", timeout=BACKENDS["qemu"]["timeout"]),
+]
+
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + vm_cases("qemu") + vm_cases("bochs")

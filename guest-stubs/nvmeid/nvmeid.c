@@ -107,6 +107,21 @@ static struct nvme_completion admin_cq[QUEUE_ENTRIES] __aligned(PAGE);
 static uint8_t identify_data[PAGE] __aligned(PAGE);
 
 static volatile uint8_t *regs;
+static uint64_t bar0;
+static struct pci_fn nvme_fn;
+
+/* MSI-X (PCI 3.0, 6.8.2): the capability, and the admin CQ's interrupt (vector 0) by HC_MSI_SETUP. */
+#define PCI_STATUS_REG		0x06
+# define PCI_STATUS_CAP_LIST	BIT(4)
+#define PCI_CAP_PTR		0x34
+#define PCI_CAP_ID_MSIX		0x11
+#define MSIX_CTRL		0x02
+# define MSIX_CTRL_ENABLE	BIT(15)
+# define MSIX_CTRL_QSIZE	0x7ffU
+#define MSIX_TABLE		0x04
+#define MSIX_VECTOR		UHV_MSI_VECTOR_BASE
+static bool use_interrupts;
+static volatile uint64_t cq_interrupts;
 static uint64_t cap;
 static uint32_t doorbell_stride;
 static unsigned int sq_tail, cq_head;
@@ -149,6 +164,8 @@ static bool controller_find(void)
 	    !test_check(paging_map_identity(base) == 0, "cannot map BAR0 at %#llx", (unsigned long long)base))
 		return false;
 	regs = (volatile uint8_t *)(uintptr_t)base;
+	bar0 = base;
+	nvme_fn = f;
 	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 	pci_cfg_write16(f, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	cmd = pci_cfg_read16(f, PCI_COMMAND);
@@ -222,6 +239,8 @@ static bool controller_init(void)
  */
 static int admin_command(struct nvme_command cmd)
 {
+	uint64_t interrupts = cq_interrupts;
+
 	cmd.cid = next_cid++;
 	admin_sq[sq_tail] = cmd;
 	sq_tail = (sq_tail + 1) % QUEUE_ENTRIES;
@@ -230,6 +249,15 @@ static int admin_command(struct nvme_command cmd)
 
 	volatile struct nvme_completion *e = &admin_cq[cq_head];
 	uint64_t deadline = time_ns() + COMMAND_WAIT_NS;
+	/* With MSI-X: sleep until the completion's interrupt, then the entry must be there. */
+	while (use_interrupts && cq_interrupts == interrupts && time_ns() < deadline)
+		sleep_ns(NSEC_PER_MSEC);
+	if (use_interrupts && !test_check(cq_interrupts != interrupts && (e->status & NVME_CQE_PHASE) == cq_phase,
+					  "command %u (opcode %#x): no MSI-X interrupt with its completion within %llu ms "
+					  "(interrupts %llu, phase %u)", cmd.cid, cmd.opcode,
+					  (unsigned long long)(COMMAND_WAIT_NS / NSEC_PER_MSEC),
+					  (unsigned long long)cq_interrupts, (unsigned int)(e->status & NVME_CQE_PHASE)))
+		return -1;
 	while ((e->status & NVME_CQE_PHASE) != cq_phase) {
 		if (time_ns() >= deadline) {
 			test_check(false, "no completion for command %u (opcode %#x) within %llu ms (CSTS %#x)",
@@ -247,6 +275,91 @@ static int admin_command(struct nvme_command cmd)
 	if (!test_check(cid == cmd.cid, "completion for command %u, expected %u", cid, cmd.cid))
 		return -1;
 	return status >> 1;
+}
+
+static void cq_interrupt(struct trap_frame *frame)
+{
+	(void)frame;
+	cq_interrupts++;
+}
+
+static uint8_t find_cap(struct pci_fn f, uint8_t id)
+{
+	if (!(pci_cfg_read16(f, PCI_STATUS_REG) & PCI_STATUS_CAP_LIST))
+		return 0;
+	uint8_t at = pci_cfg_read8(f, PCI_CAP_PTR) & 0xfc;
+	for (unsigned int n = 0; at && n < 48; n++) {
+		if (pci_cfg_read8(f, at) == id)
+			return at;
+		at = pci_cfg_read8(f, (uint8_t)(at + 1)) & 0xfc;
+	}
+	return 0;
+}
+
+static uint16_t bdf_of(struct pci_fn f)
+{
+	return (uint16_t)(f.bus << 8 | f.dev << 3 | f.fn);
+}
+
+/*
+ * The admin completion queue's interrupt (MSI-X entry 0) by HC_MSI_SETUP,
+ * after the calls the hypervisor must refuse; then MSI-X Enable.
+ */
+static bool msix_setup(void)
+{
+	test_begin("msix");
+	uint8_t msix_cap = find_cap(nvme_fn, PCI_CAP_ID_MSIX);
+	if (!test_check(msix_cap != 0, "no MSI-X capability")) {
+		test_end();
+		return false;
+	}
+	uint16_t ctrl = pci_cfg_read16(nvme_fn, msix_cap + MSIX_CTRL);
+	uint32_t entries = (ctrl & MSIX_CTRL_QSIZE) + 1, bdf = bdf_of(nvme_fn);
+	int64_t beyond = hc_msi_setup((uint16_t)bdf, entries, MSIX_VECTOR);
+	int64_t bad_vector = hc_msi_setup((uint16_t)bdf, 0, 0x20);
+	int64_t foreign = hc_msi_setup((uint16_t)(bdf ^ 0x08), 0, MSIX_VECTOR);	/* the next slot: not its own */
+	test_check(beyond == -HV_ERANGE, "entry %u (beyond the table) returned %lld", entries, (long long)beyond);
+	test_check(bad_vector == -HV_EINVAL, "vector 0x20 returned %lld", (long long)bad_vector);
+	test_check(foreign == -HV_ENOENT, "another function's entry returned %lld", (long long)foreign);
+	bool ok = test_check(irq_register(MSIX_VECTOR, cq_interrupt) == 0, "cannot register vector %#x", MSIX_VECTOR);
+	int64_t ret = ok ? hc_msi_setup((uint16_t)bdf, 0, MSIX_VECTOR) : -1;
+	ok = ok && test_check(ret == 0, "HC_MSI_SETUP(entry 0, vector %#x) returned %lld", MSIX_VECTOR, (long long)ret);
+	if (ok) {
+		pci_cfg_write16(nvme_fn, msix_cap + MSIX_CTRL, (uint16_t)(ctrl | MSIX_CTRL_ENABLE));
+		ctrl = pci_cfg_read16(nvme_fn, msix_cap + MSIX_CTRL);
+		ok = test_check(ctrl & MSIX_CTRL_ENABLE, "MSI-X Enable did not stick (message control %#x)", ctrl);
+	}
+	test_log("MSI-X capability at %#x, %u entries: entry 0 -> vector %#x, message control %#x; refused: "
+		 "entry beyond %lld, vector 0x20 %lld, foreign function %lld", msix_cap, entries, MSIX_VECTOR, ctrl,
+		 (long long)beyond, (long long)bad_vector, (long long)foreign);
+	use_interrupts = ok;
+	test_end();
+	return ok;
+}
+
+/* Write a raw (compatibility-format) MSI address into MSI-X entry 0: the table is not this VM's. */
+static void raw_msi_attempt(void)
+{
+	test_begin("raw-msi");
+	uint8_t msix_cap = find_cap(nvme_fn, PCI_CAP_ID_MSIX);
+	if (!test_check(msix_cap != 0, "no MSI-X capability")) {
+		test_end();
+		return;
+	}
+	uint32_t where = pci_cfg_read32(nvme_fn, msix_cap + MSIX_TABLE);
+	uint64_t table = bar0 + (where & ~7U);
+	if (!test_check((where & 7) == 0, "the MSI-X table is not in BAR0") ||
+	    !test_check(paging_map_identity(table) == 0, "cannot map %#llx", (unsigned long long)table)) {
+		test_end();
+		return;
+	}
+	test_log("writing the raw MSI address 0xfee00000 (vector 0x30) into MSI-X entry 0 at %#llx "
+		 "(expect: VM stopped)", (unsigned long long)table);
+	console_flush();
+	*(volatile uint32_t *)(uintptr_t)table = 0xfee00000;
+	*(volatile uint32_t *)(uintptr_t)(table + 8) = 0x30;
+	test_check(false, "the write to the MSI-X table at %#llx was not contained", (unsigned long long)table);
+	test_end();
 }
 
 static int identify(uint32_t nsid, uint32_t cns)
@@ -292,6 +405,9 @@ static void identify_test(void)
 	id_string(mn, ID_CTRL_MN, 40);
 	id_string(fr, ID_CTRL_FR, 8);
 	uint32_t nn = (uint32_t)le(ID_CTRL_NN, 4);
+	if (use_interrupts)
+		test_log("completion by MSI-X interrupt: %llu interrupt(s) on vector %#x so far",
+			 (unsigned long long)cq_interrupts, MSIX_VECTOR);
 	test_log("Identify Controller by DMA into %#llx: model '%s', serial '%s', firmware '%s', %u namespace(s)",
 		 (unsigned long long)gpa_of(identify_data), mn, sn, fr, nn);
 	test_check(sn[0] && mn[0], "empty serial or model number: the data never arrived");
@@ -353,11 +469,12 @@ static void rogue_attempt(void)
 int guest_main(const struct uhv_boot_info *boot)
 {
 	const char *name = boot->vm.name;
-	bool is_rogue = !strcmp(name, "rogue");
+	bool is_rogue = !strcmp(name, "rogue"), is_msix = !strcmp(name, "storage-msix");
+	bool is_raw = !strcmp(name, "rawmsi");
 
-	if (strcmp(name, "storage") && !is_rogue) {
+	if (strcmp(name, "storage") && !is_rogue && !is_msix && !is_raw) {
 		test_begin("nvmeid-role");
-		test_check(false, "no part is named \"%s\": storage or rogue", name);
+		test_check(false, "no part is named \"%s\": storage, storage-msix, rawmsi or rogue", name);
 		test_finish();
 	}
 	test_begin("controller");
@@ -365,11 +482,16 @@ int guest_main(const struct uhv_boot_info *boot)
 	test_end();
 	if (ok && is_rogue && boot->vm.restart_count > 0)
 		ok = arrived_reset();
+	/* Before the controller is enabled: QEMU's NVMe binds the admin queue's vector when CC.EN is set. */
+	if (ok && is_msix)
+		ok = msix_setup();
 	if (ok) {
 		test_begin("enable");
 		ok = controller_init();
 		test_end();
 	}
+	if (ok && is_raw)
+		raw_msi_attempt();
 	if (ok)
 		identify_test();
 	if (ok && is_rogue && boot->vm.restart_count == 0)

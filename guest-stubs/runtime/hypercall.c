@@ -106,6 +106,11 @@ int64_t hc_irq_ack(unsigned int vector)
 	return hypercall5(HC_IRQ_ACK, vector, 0, 0, 0, 0);
 }
 
+int64_t hc_msi_setup(uint16_t bdf, uint64_t entry, uint64_t vector)
+{
+	return hypercall5(HC_MSI_SETUP, bdf, entry, vector, 0, 0);
+}
+
 void hc_stop_self(int code)
 {
 	if (hc_usable())

@@ -60,6 +60,8 @@ int64_t hc_time_read(void);
 int64_t hc_vm_info(struct uhv_vm_info *info, size_t size);
 /* Acknowledge the INTx that arrived on virtual vector (HC_IRQ_ACK): 1, 0 or -HV_EINVAL. */
 int64_t hc_irq_ack(unsigned int vector);
+/* Program MSI-X entry `entry` of own function bdf to raise vector (HC_MSI_SETUP): 0 or -HV_E*. */
+int64_t hc_msi_setup(uint16_t bdf, uint64_t entry, uint64_t vector);
 
 /* Stop this VM with exit code code (0 = success). Never returns: if the
  * hypervisor does return, the vCPU halts with interrupts off. */

@@ -88,6 +88,30 @@
 #define HC_IRQ_ACK		8
 #define UHV_INTX_VECTOR_BASE	0x50
 
-#define HC_COUNT		9
+/*
+ * Program MSI-X table entry arg 2 of this VM's PCI function arg 1 (bus << 8 |
+ * device << 3 | function, segment 0) to raise virtual vector arg 3
+ * (UHV_MSI_VECTOR_BASE..UHV_MSI_VECTOR_LAST). The VM never writes the
+ * table itself (its page is not mapped: a write stops the VM); the
+ * hypervisor writes the entry in remappable format (VT-d interrupt
+ * remapping), naming an entry of its own table that delivers a host
+ * vector, accepted only from this function's requester id. The interrupt
+ * is edge-triggered: each message raises the virtual vector once, with
+ * nothing to acknowledge (no HC_IRQ_ACK). Vector 0 tears the entry down
+ * (masked). The VM then sets MSI-X Enable (message control bit 15) in the
+ * capability, the one bit it may write there besides Function Mask (14).
+ * Returns 0; -HV_ENOENT: not one of this VM's functions; -HV_ENODEV: no
+ * MSI-X capability, or no interrupt remapping on this machine (use INTx);
+ * -HV_ERANGE: entry beyond the table; -HV_EINVAL: vector outside the
+ * range; -HV_EBUSY: the vector is in use by another of its entries;
+ * -HV_ENOMEM: no host vector left; -HV_EIO: the entry did not take the
+ * write (memory decode off: set it in the command register first).
+ * docs/devices.md, "Interrupts".
+ */
+#define HC_MSI_SETUP		9
+#define UHV_MSI_VECTOR_BASE	0x60
+#define UHV_MSI_VECTOR_LAST	0x7f
+
+#define HC_COUNT		10
 
 #endif /* ABI_HYPERCALL_H */

@@ -424,9 +424,39 @@ TEST(the_owner_writes_only_what_the_allow_list_says)
 	CHECK_EQ(get(&fakes[1], 0x44, 4), 0);
 	CHECK_EQ(get(&fakes[1], 0x42, 2), BIT(7) | BIT(8));
 	CHECK_EQ(get(&fakes[1], 0x62, 2), 7);
-	CHECK_EQ(log_count("00:03.0 write to its MSI capability at 0x44 refused (interrupt remapping comes later)"), 1);
+	CHECK_EQ(log_count("00:03.0 write to its MSI capability at 0x44 refused (no interrupt remapping: a raw "
+			   "message could name any vector)"), 1);
 	CHECK_EQ(log_count("capability at"), 1);
 	CHECK_EQ(fakes[0].bar_writes + fakes[1].bar_writes, 0);
+}
+
+/* With interrupt remapping (pci_irq_init sets msix_writable): MSI-X Enable and Function Mask only. */
+TEST(msix_enable_and_function_mask_are_writable_with_remapping)
+{
+	setup();
+	size_t cursor = 0;
+	struct pci_assigned *nvme = NULL;
+	for (struct pci_assigned *a; (a = pci_owner_next(1, &cursor));)
+		if (a->msix_bar >= 0)
+			nvme = a;
+	CHECK(nvme != NULL);
+	nvme->msix_writable = true;
+
+	wr(1, 3, 0x62, 2, 0xffff);				/* all bits: only 15 and 14 stick */
+	CHECK_EQ(get(&fakes[1], 0x62, 2), 0xc000 | 7);
+	wr(1, 3, 0x63, 1, 0x40);				/* byte write: Enable off, Function Mask on */
+	CHECK_EQ(get(&fakes[1], 0x62, 2), 0x4000 | 7);
+	wr(1, 3, 0x60, 4, 0x8000ffff);				/* dword at the capability: id/next dropped */
+	CHECK_EQ(get(&fakes[1], 0x60, 4), (0x8007U << 16) | PCI_CAP_ID_MSIX);
+	CHECK_EQ(log_count("capability at"), 0);
+
+	/* The table offset and the MSI capability's raw address/data stay refused, logged once. */
+	wr(1, 3, 0x64, 4, 0x12345678);
+	wr(1, 3, 0x44, 4, 0xfee00000);
+	CHECK_EQ(get(&fakes[1], 0x44, 4), 0);
+	CHECK_EQ(log_count("00:03.0 write to its MSI-X capability at 0x64 refused (only MSI-X Enable and "
+			   "Function Mask are writable; entries are set with HC_MSI_SETUP)"), 1);
+	CHECK_EQ(log_count("capability at"), 1);
 }
 
 TEST(reset_quiesces_the_functions_and_forgets_the_emulated_state)

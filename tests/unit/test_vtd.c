@@ -320,6 +320,60 @@ TEST(fault_event_msi_address)
 	CHECK_EQ(vtd_msi_address(0x12), 0xfee12000);
 }
 
+/* ---- Interrupt remapping ---- */
+
+TEST(irte_remapped_format_has_the_exact_bits)
+{
+	/* The e1000's INTx through the IOAPIC (bus ff, 00.0 on QEMU q35): level, vector 0x30, APIC 0. */
+	struct vtd_irte e = vtd_irte_remapped(0x30, 0, true, 0xff00);
+	CHECK_EQ(e.lo, 0x1 | (1 << 4) | (0x30ULL << 16));
+	CHECK_EQ(e.hi, 0xff00 | (1ULL << 18));	/* SVT 01, SQ 00 */
+	CHECK_EQ(e.lo & VTD_IRTE_LO_IM, 0);	/* remapped, not posted */
+
+	/* An NVMe MSI-X: edge, vector 0xa1, to APIC id 0x12, from 00:03.0. */
+	e = vtd_irte_remapped(0xa1, 0x12, false, 0x0018);
+	CHECK_EQ(e.lo, 0x1 | (0xa1ULL << 16) | (0x12ULL << 40));
+	CHECK_EQ(e.hi, 0x0018 | (1ULL << 18));
+	CHECK_EQ((e.lo & VTD_IRTE_LO_DLM) | (e.lo & VTD_IRTE_LO_DM) | (e.lo & VTD_IRTE_LO_RH), 0);
+	CHECK_EQ(VTD_IRT_ENTRIES, 256);
+}
+
+TEST(remappable_msi_address_carries_the_handle)
+{
+	CHECK_EQ(vtd_msi_remap_address(0), 0xfee00000 | (1 << 4) | (1 << 3));
+	CHECK_EQ(vtd_msi_remap_address(5), 0xfee00000 | (5 << 5) | (1 << 4) | (1 << 3));
+	CHECK_EQ(vtd_msi_remap_address(0x8001), 0xfee00000 | (1 << 5) | (1 << 4) | (1 << 3) | (1 << 2));
+	/* Never the compatibility format: bit 4 is always set. */
+	for (unsigned int h = 0; h < 0x10000; h += 0x111)
+		CHECK(vtd_msi_remap_address((uint16_t)h) & VTD_MSI_REMAP_IF);
+}
+
+TEST(interrupt_entry_cache_invalidation)
+{
+	CHECK_EQ(vtd_inv_iec_desc(true, 7).lo, 0x4);
+	CHECK_EQ(vtd_inv_iec_desc(false, 7).lo, 0x4 | (1 << 4) | (7ULL << 32));
+	CHECK_EQ(vtd_inv_iec_desc(false, 7).hi, 0);
+}
+
+TEST(ioapic_source_id_from_its_dmar_scope)
+{
+	/* QEMU q35: IOAPIC id 0 listed as bus ff, path 00.0. */
+	struct acpi_dmar_scope s = { .type = 3, .enumeration_id = 0, .start_bus = 0xff, .path_len = 1 };
+	uint16_t sid = 0;
+	CHECK(vtd_scope_ioapic_sid(&s, 0, &sid));
+	CHECK_EQ(sid, 0xff00);
+	s.path[0][0] = 0x1f;
+	s.path[0][1] = 7;
+	CHECK(vtd_scope_ioapic_sid(&s, 0, &sid));
+	CHECK_EQ(sid, 0xffff);
+	CHECK(!vtd_scope_ioapic_sid(&s, 1, &sid));	/* another IOAPIC's */
+	s.type = 4;					/* an HPET */
+	CHECK(!vtd_scope_ioapic_sid(&s, 0, &sid));
+	s.type = 3;
+	s.path_len = 2;					/* through a bridge: not supported */
+	CHECK(!vtd_scope_ioapic_sid(&s, 0, &sid));
+}
+
 /* ---- DMAR scopes and RMRRs ---- */
 
 /* A fake topology: a bridge at 00:1c.0 leading to buses 02-05, one at 02:00.0 to bus 03. */

@@ -139,6 +139,34 @@ int ioapic_route(uint32_t gsi, uint8_t vector, struct ioapic_trigger trigger)
 	return 0;
 }
 
+int ioapic_route_remapped(uint32_t gsi, uint8_t vector, struct ioapic_trigger trigger, uint16_t index)
+{
+	unsigned int pin;
+	const struct ioapic *io = gsi_to_pin(gsi, &pin);
+
+	if (!io || vector < X86_NR_EXCEPTIONS)
+		return -HV_EINVAL;
+	uint64_t rte = IOAPIC_RTE_MASK | IOAPIC_RTE_IR_FORMAT | vector |
+		       (uint64_t)(index & 0x7fff) << IOAPIC_RTE_IR_INDEX_SHIFT |
+		       (index & 0x8000 ? IOAPIC_RTE_IR_INDEX_15 : 0);
+	if (trigger.level)
+		rte |= IOAPIC_RTE_TRIGGER_LEVEL;
+	if (trigger.active_low)
+		rte |= IOAPIC_RTE_INTPOL_LOW;
+	rte_write(io, pin, rte);
+	return 0;
+}
+
+bool ioapic_gsi_id(uint32_t gsi, uint8_t *id)
+{
+	unsigned int pin;
+	const struct ioapic *io = gsi_to_pin(gsi, &pin);
+
+	if (io)
+		*id = io->id;
+	return io != NULL;
+}
+
 void ioapic_set_masked(uint32_t gsi, bool masked)
 {
 	unsigned int pin;

@@ -18,6 +18,7 @@
  *   bridge and the root port's routing: refused (-HV_ENODEV) for now.
  */
 #include <abi/errno.h>
+#include <arch/intremap.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/traps.h>
@@ -38,8 +39,20 @@ struct line {
 	uint64_t count;
 };
 
-static struct line lines[VECTOR_DEVICE_LAST - VECTOR_DEVICE_BASE + 1];
+/* Host vectors: INTx lines from VECTOR_DEVICE_BASE up, messages (MSI-X) from VECTOR_MSG_BASE. */
+#define VECTOR_MSG_BASE		0xa0
+
+struct msg {
+	bool used;
+	int entry;		/* interrupt remapping table index */
+	irqmsg_handler_t handler;
+	unsigned int cookie;
+	uint64_t count;
+};
+
+static struct line lines[VECTOR_MSG_BASE - VECTOR_DEVICE_BASE];
 static unsigned int line_count;
+static struct msg msgs[VECTOR_DEVICE_LAST - VECTOR_MSG_BASE + 1];
 
 static bool is_q35(void)
 {
@@ -88,6 +101,33 @@ static void line_interrupt(struct trap_frame *frame)
 	l->handler(l->gsi);
 }
 
+/*
+ * With interrupt remapping on, the IOAPIC entry names a remapping table
+ * entry that delivers the line's vector, accepted only with the IOAPIC's
+ * own requester id (the DMAR's IOAPIC device scope).
+ */
+static int route_remapped(const struct line *l)
+{
+	uint8_t id;
+	uint16_t sid;
+
+	if (!ioapic_gsi_id(l->gsi, &id) || intremap_ioapic_source(id, &sid)) {
+		pr_err("irq: GSI %u: the DMAR names no source id for its IOAPIC: line not routed", l->gsi);
+		return -HV_ENODEV;
+	}
+	int index = intremap_alloc(l->vector, true, sid);
+	if (index < 0)
+		return index;
+	int err = ioapic_route_remapped(l->gsi, l->vector, PCI_INTX_LEVEL_LOW, (uint16_t)index);
+	if (err) {
+		intremap_free(index);
+		return err;
+	}
+	pr_info("irq: GSI %u: IOAPIC %u entry in remappable format -> IRTE %d (vector %#x, level, source id "
+		"%02x:%02x.%u verified)", l->gsi, id, index, l->vector, sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+	return 0;
+}
+
 int irqline_claim(uint32_t gsi, irqline_handler_t handler)
 {
 	struct line *l = line_by_gsi(gsi);
@@ -100,7 +140,7 @@ int irqline_claim(uint32_t gsi, irqline_handler_t handler)
 		return -HV_ENOMEM;
 	l = &lines[line_count];
 	*l = (struct line){ .gsi = gsi, .vector = (uint8_t)(VECTOR_DEVICE_BASE + line_count), .handler = handler };
-	int err = ioapic_route(gsi, l->vector, PCI_INTX_LEVEL_LOW);
+	int err = intremap_enabled() ? route_remapped(l) : ioapic_route(gsi, l->vector, PCI_INTX_LEVEL_LOW);
 	if (err)
 		return err;
 	line_count++;
@@ -119,4 +159,65 @@ uint64_t irqline_count(uint32_t gsi)
 	const struct line *l = line_by_gsi(gsi);
 
 	return l ? l->count : 0;
+}
+
+/* ---- Message-signalled interrupts ---- */
+
+bool irqmsg_available(void)
+{
+	return intremap_enabled();
+}
+
+/* Edge: nothing to mask; EOI first, then tell core code. */
+static void msg_interrupt(struct trap_frame *frame)
+{
+	struct msg *m = &msgs[frame->vector - VECTOR_MSG_BASE];
+
+	lapic_eoi();
+	if (!m->used)
+		return;
+	m->count++;
+	m->handler(m->cookie);
+}
+
+int irqmsg_claim(pci_sbdf_t sbdf, irqmsg_handler_t handler, unsigned int cookie, struct irqmsg *msg)
+{
+	if (!intremap_enabled())
+		return -HV_ENODEV;
+	for (unsigned int i = 0; i < ARRAY_SIZE(msgs); i++) {
+		if (msgs[i].used)
+			continue;
+		uint8_t vector = (uint8_t)(VECTOR_MSG_BASE + i);
+		int entry = intremap_alloc(vector, false, (uint16_t)PCI_BDF(sbdf));
+
+		if (entry < 0)
+			return entry;
+		msgs[i] = (struct msg){ .used = true, .entry = entry, .handler = handler, .cookie = cookie };
+		irq_set_handler(vector, msg_interrupt);
+		intremap_msi_message(entry, &msg->address_lo, &msg->address_hi, &msg->data);
+		return (int)i;
+	}
+	return -HV_ENOMEM;
+}
+
+void irqmsg_release(int handle)
+{
+	if (handle < 0 || handle >= (int)ARRAY_SIZE(msgs) || !msgs[handle].used)
+		return;
+	intremap_free(msgs[handle].entry);
+	msgs[handle].used = false;
+}
+
+int irqmsg_entry(int handle)
+{
+	if (handle < 0 || handle >= (int)ARRAY_SIZE(msgs) || !msgs[handle].used)
+		return -1;
+	return msgs[handle].entry;
+}
+
+uint64_t irqmsg_count(int handle)
+{
+	if (handle < 0 || handle >= (int)ARRAY_SIZE(msgs) || !msgs[handle].used)
+		return 0;
+	return msgs[handle].count;
 }

@@ -21,6 +21,7 @@
  */
 #include <abi/errno.h>
 #include <arch/cpu.h>
+#include <arch/intremap.h>
 #include <arch/io.h>
 #include <arch/lapic.h>
 #include <arch/traps.h>
@@ -73,6 +74,16 @@ static uint64_t domain_limit;		/* first IOVA beyond every unit's reach */
 static uint32_t domain_ids;		/* ids every unit has */
 static const struct pt_format *domain_format;
 static uint64_t irq_faults;
+
+/*
+ * Interrupt remapping: one table shared by every unit (each IRTA points at
+ * it), filled by intremap_alloc(). On only if every unit has IR and QI
+ * (the interrupt entry cache is invalidated through the queue only).
+ */
+static struct vtd_irte *irt;
+static paddr_t irt_pa;
+static uint8_t irt_used[VTD_IRT_ENTRIES / 8];
+static bool ir_wanted, ir_enabled;
 
 /* ---- Registers ---- */
 
@@ -382,6 +393,32 @@ static int unit_probe(struct vtd_unit *u)
 	return 0;
 }
 
+/*
+ * Interrupt remapping (5.1, 6.5.2.7, 10.4.29): point the unit at the shared
+ * table (IRTA, then SIRTP), drop whatever its entry cache holds, block
+ * compatibility-format interrupts (CFI off: a device or a VM cannot send a
+ * raw vector and destination), then enable (IRE).
+ */
+static int unit_ir_enable(struct vtd_unit *u)
+{
+	wr64(u, VTD_IRTA_REG, irt_pa | VTD_IRT_S);	/* EIME = 0: xAPIC destinations */
+	if (gcmd(u, VTD_GCMD_SIRTP, VTD_GSTS_IRTPS, true, false) ||
+	    queue_submit(u, vtd_inv_iec_desc(true, 0)))
+		return -HV_EIO;
+	if ((u->gcmd & VTD_GCMD_CFI) && gcmd(u, VTD_GCMD_CFI, VTD_GSTS_CFIS, false, true))
+		return -HV_EIO;
+	if (gcmd(u, VTD_GCMD_IRE, VTD_GSTS_IRES, true, true))
+		return -HV_EIO;
+	if (rd32(u, VTD_GSTS_REG) & VTD_GSTS_CFIS) {
+		pr_err("iommu: unit %u: compatibility-format interrupts still pass (GSTS.CFIS)", u->index);
+		return -HV_EIO;
+	}
+	pr_info("iommu: unit %u: interrupt remapping on: %u-entry table at %#llx, xAPIC destinations, "
+		"compatibility-format interrupts blocked", u->index, VTD_IRT_ENTRIES,
+		(unsigned long long)irt_pa);
+	return 0;
+}
+
 /* Program a probed unit and enable translation with an empty root table. */
 static int unit_enable(struct vtd_unit *u)
 {
@@ -409,6 +446,8 @@ static int unit_enable(struct vtd_unit *u)
 
 	/* Whatever the caches hold from before the new root table goes (6.5.3). */
 	if (invalidate(u, true, VTD_CCMD_GLOBAL, 0) || unit_fault_event_init(u))
+		return -HV_EIO;
+	if (ir_wanted && unit_ir_enable(u))
 		return -HV_EIO;
 	return gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, true, true);
 }
@@ -527,11 +566,20 @@ int iommu_init(void)
 	/* Before any table is written: whether tables need flushing depends on every unit. */
 	if (choose_domain_format())
 		goto refuse;
+	ir_wanted = true;
+	for (unsigned int i = 0; i < unit_count; i++)
+		ir_wanted = ir_wanted && (units[i].caps.ecap & VTD_ECAP_IR) && (units[i].caps.ecap & VTD_ECAP_QI);
+	if (ir_wanted && !(irt = table_alloc(&irt_pa)))
+		goto refuse;
+	if (!ir_wanted)
+		pr_warn("iommu: not every unit has interrupt remapping and queued invalidation: "
+			"interrupt remapping off, device MSI/MSI-X refused");
 	for (unsigned int i = 0; i < unit_count; i++)
 		if (unit_enable(&units[i]))
 			goto refuse;
 
 	present = true;
+	ir_enabled = ir_wanted;
 	unsigned int covered = report_coverage();
 	pr_info("iommu: DMA remapping enabled, all device DMA blocked (%u device(s) behind %u unit(s); "
 		"domains: %d-level %s tables, %llu GiB of I/O address space, %u ids)",
@@ -709,4 +757,76 @@ int iommu_detach(pci_sbdf_t sbdf)
 		if (domains[i].used && domains[i].id == did && domains[i].devices[u->index])
 			domains[i].devices[u->index]--;
 	return invalidate(u, true, VTD_CCMD_DOMAIN, did);
+}
+
+/* ---- Interrupt remapping (arch/intremap.h) ---- */
+
+bool intremap_enabled(void)
+{
+	return ir_enabled;
+}
+
+/* Drop entry index (or all) from every unit's interrupt entry cache. */
+static int iec_invalidate(int index)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < unit_count && !err; i++)
+		err = queue_submit(&units[i], vtd_inv_iec_desc(index < 0, (uint16_t)(index < 0 ? 0 : index)));
+	return err;
+}
+
+int intremap_alloc(uint8_t vector, bool level, uint16_t source_id)
+{
+	uint32_t apic = lapic_id();
+
+	if (!ir_enabled)
+		return -HV_ENODEV;
+	if (apic > 0xff || vector < X86_NR_EXCEPTIONS)
+		return -HV_EINVAL;
+	for (int i = 0; i < (int)VTD_IRT_ENTRIES; i++) {
+		if (irt_used[i / 8] & BIT(i % 8))
+			continue;
+		struct vtd_irte e = vtd_irte_remapped(vector, (uint8_t)apic, level, source_id);
+
+		irt_used[i / 8] |= (uint8_t)BIT(i % 8);
+		/* The half with P last: the unit must never see P with a stale source id. */
+		irt[i].hi = e.hi;
+		__asm__ volatile("" ::: "memory");
+		irt[i].lo = e.lo;
+		tables_written(&irt[i], sizeof(irt[i]));
+		return iec_invalidate(i) ? -HV_EIO : i;
+	}
+	return -HV_ENOMEM;
+}
+
+int intremap_free(int index)
+{
+	if (!ir_enabled || index < 0 || index >= (int)VTD_IRT_ENTRIES || !(irt_used[index / 8] & BIT(index % 8)))
+		return -HV_EINVAL;
+	irt[index].lo = 0;
+	__asm__ volatile("" ::: "memory");
+	irt[index].hi = 0;
+	tables_written(&irt[index], sizeof(irt[index]));
+	irt_used[index / 8] &= (uint8_t)~BIT(index % 8);
+	return iec_invalidate(index) ? -HV_EIO : 0;
+}
+
+int intremap_ioapic_source(uint8_t ioapic_id, uint16_t *source_id)
+{
+	for (unsigned int i = 0; i < unit_count; i++) {
+		const struct acpi_drhd *h = units[i].drhd;
+
+		for (unsigned int j = 0; j < MIN(h->scope_count, ACPI_MAX_SCOPES); j++)
+			if (vtd_scope_ioapic_sid(&h->scopes[j], ioapic_id, source_id))
+				return 0;
+	}
+	return -HV_ENOENT;
+}
+
+void intremap_msi_message(int index, uint32_t *address_lo, uint32_t *address_hi, uint32_t *data)
+{
+	*address_lo = vtd_msi_remap_address((uint16_t)index);
+	*address_hi = 0;
+	*data = VTD_MSI_REMAP_DATA;
 }

@@ -308,6 +308,42 @@ uint32_t vtd_msi_address(uint32_t apic_id)
 	return 0xfee00000U | (apic_id & 0xff) << 12;
 }
 
+/* ---- Interrupt remapping ---- */
+
+struct vtd_irte vtd_irte_remapped(uint8_t vector, uint8_t apic_id, bool level, uint16_t sid)
+{
+	/* DM = 0 physical, RH = 0, DLM = 000 fixed, IM = 0 remapped; FPD = 0: faults are reported. */
+	return (struct vtd_irte){
+		.lo = VTD_IRTE_LO_P | (level ? VTD_IRTE_LO_TM : 0) |
+		      (uint64_t)vector << VTD_IRTE_LO_V_SHIFT |
+		      (uint64_t)apic_id << VTD_IRTE_LO_DST_XAPIC_SHIFT,
+		.hi = sid | VTD_SVT_SID << VTD_IRTE_HI_SVT_SHIFT | 0ULL << VTD_IRTE_HI_SQ_SHIFT,
+	};
+}
+
+uint32_t vtd_msi_remap_address(uint16_t handle)
+{
+	return VTD_MSI_REMAP_BASE | ((uint32_t)(handle & 0x7fff) << VTD_MSI_REMAP_HANDLE_LO_SHIFT) |
+	       VTD_MSI_REMAP_IF | VTD_MSI_REMAP_SHV | (handle & 0x8000 ? VTD_MSI_REMAP_HANDLE_15 : 0);
+}
+
+struct vtd_inv_desc vtd_inv_iec_desc(bool global, uint16_t index)
+{
+	/* IM = 0: one entry. */
+	return (struct vtd_inv_desc){
+		.lo = VTD_INV_IEC | (global ? 0 : VTD_INV_IEC_G_INDEX | (uint64_t)index << VTD_INV_IEC_IIDX_SHIFT),
+	};
+}
+
+bool vtd_scope_ioapic_sid(const struct acpi_dmar_scope *s, uint8_t ioapic_id, uint16_t *sid)
+{
+	/* One path element: the IOAPIC on start_bus itself (a path through bridges is not supported). */
+	if (s->type != 3 || s->enumeration_id != ioapic_id || s->path_len != 1)
+		return false;
+	*sid = (uint16_t)(s->start_bus << 8 | (s->path[0][0] & 0x1f) << 3 | (s->path[0][1] & 7));
+	return true;
+}
+
 /* ---- DMAR scopes and RMRRs ---- */
 
 bool vtd_scope_matches(const struct acpi_dmar_scope *s, uint16_t bdf,

@@ -41,4 +41,34 @@ void irqline_set_masked(uint32_t line, bool masked);
 /* Interrupts the line raised since boot. */
 uint64_t irqline_count(uint32_t line);
 
+/* ---- Message-signalled interrupts (MSI-X), through interrupt remapping only ---- */
+
+/* Called in interrupt context (the host interrupt already ended: edge). */
+typedef void (*irqmsg_handler_t)(unsigned int cookie);
+
+/* What to write into the device's MSI-X entry. */
+struct irqmsg {
+	uint32_t address_lo, address_hi, data;
+};
+
+/* Whether messages can be remapped at all (no raw MSI is ever programmed). */
+bool irqmsg_available(void);
+
+/*
+ * A host vector and a remapping entry delivering it, accepted only from
+ * requester sbdf; *msg receives the (remappable-format) message. Returns a
+ * handle (>= 0), -HV_ENODEV without interrupt remapping, -HV_ENOMEM when
+ * no vector or entry is left, -HV_EIO if the IOMMU did not take the entry.
+ */
+int irqmsg_claim(pci_sbdf_t sbdf, irqmsg_handler_t handler, unsigned int cookie, struct irqmsg *msg);
+
+/* Release a claimed handle: its remapping entry becomes not present. */
+void irqmsg_release(int handle);
+
+/* Host interrupts a handle's message raised. */
+uint64_t irqmsg_count(int handle);
+
+/* The remapping entry index of a handle, for logs. */
+int irqmsg_entry(int handle);
+
 #endif /* HV_IRQLINE_H */

@@ -37,4 +37,7 @@ void pci_irq_stop(struct vm *vm);
 /* HC_IRQ_ACK from vm: see include/abi/hypercall.h. */
 int64_t pci_irq_ack(struct vm *vm, uint64_t vector);
 
+/* HC_MSI_SETUP from vm: see include/abi/hypercall.h. */
+int64_t pci_irq_msi_setup(struct vm *vm, uint64_t bdf, uint64_t entry, uint64_t vector);
+
 #endif /* HV_PCI_IRQ_H */

@@ -33,7 +33,7 @@ struct pci_assigned {
 	char owner_name[16];			/* for log lines */
 	char record[16];			/* the policy's device record that assigned it */
 
-	/* The MSI-X table: its pages stay unmapped in the owner (interrupt remapping comes later). */
+	/* The MSI-X table: its pages stay unmapped in the owner; entries are set by HC_MSI_SETUP (pci_irq.c). */
 	int msix_bar;				/* BAR index holding the table, -1: no MSI-X */
 	uint64_t msix_table;			/* host-physical = guest-physical address */
 	uint64_t msix_table_size;		/* bytes: 16 per vector */
@@ -41,6 +41,8 @@ struct pci_assigned {
 	/* Capabilities whose writes are refused: [offset, offset + length). */
 	uint16_t msi_cap, msi_cap_len;
 	uint16_t msix_cap, msix_cap_len;
+	/* MSI-X Enable and Function Mask writable: interrupt remapping is on (pci_irq_init()). */
+	bool msix_writable;
 	/* Its INTx, routed by pci_irq_init(): the owner's virtual vector, shown as its Interrupt Line; 0: none. */
 	uint8_t intx_vector;
 

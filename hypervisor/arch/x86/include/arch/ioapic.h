@@ -38,6 +38,14 @@
 #define IOAPIC_RTE_TRIGGER_LEVEL	BIT(15)	/* clear: edge */
 #define IOAPIC_RTE_MASK			BIT(16)
 #define IOAPIC_RTE_DEST_SHIFT		56		/* physical mode: APIC id in bits 59:56 (xAPIC: 63:56) */
+/*
+ * Remappable format (VT-d 5.1.5.1): no destination; the message names an
+ * interrupt remapping table entry. Bits 10:8 stay 000, the vector field
+ * keeps the entry's vector (the EOI broadcast matches it for level lines).
+ */
+#define IOAPIC_RTE_IR_INDEX_15		BIT(11)	/* interrupt index bit 15 */
+#define IOAPIC_RTE_IR_FORMAT		BIT(48)	/* 1: remappable */
+#define IOAPIC_RTE_IR_INDEX_SHIFT	49		/* interrupt index 14:0 in bits 63:49 */
 
 /* MPS INTI flags of a MADT interrupt source override (ACPI 6.5, table 5.26). */
 #define ACPI_MADT_POLARITY		GENMASK(1, 0)
@@ -77,6 +85,15 @@ uint32_t ioapic_isa_irq_to_gsi(uint8_t irq, struct ioapic_trigger *trigger);
  * or -HV_EINVAL if no IOAPIC has that GSI or vector is an exception.
  */
 int ioapic_route(uint32_t gsi, uint8_t vector, struct ioapic_trigger trigger);
+
+/*
+ * The same, in remappable format: the entry names interrupt remapping
+ * table entry index (which must deliver vector), left masked.
+ */
+int ioapic_route_remapped(uint32_t gsi, uint8_t vector, struct ioapic_trigger trigger, uint16_t index);
+
+/* The id of the IOAPIC that has gsi; false if none. */
+bool ioapic_gsi_id(uint32_t gsi, uint8_t *id);
 
 /* Mask or unmask gsi's entry (a routed GSI: ioapic_route() returned 0). */
 void ioapic_set_masked(uint32_t gsi, bool masked);

@@ -251,6 +251,46 @@ _Static_assert(sizeof(struct vtd_inv_desc) == 16, "VT-d invalidation descriptor 
 # define VTD_INV_WAIT_FN		BIT(6)
 # define VTD_INV_WAIT_DATA_SHIFT	32
 
+/* ---- Interrupt remapping (9.10, 5.1.5), remapped format (IM = 0), xAPIC mode (no EIM). ---- */
+
+/* Interrupt remapping table entry (9.10): 2^(IRTA.S + 1) of them in the table IRTA points at. */
+struct vtd_irte {
+	uint64_t lo;
+	uint64_t hi;
+};
+_Static_assert(sizeof(struct vtd_irte) == 16, "VT-d interrupt remapping table entry is 128 bits");
+# define VTD_IRTE_LO_P			BIT(0)	/* present */
+# define VTD_IRTE_LO_FPD		BIT(1)	/* fault processing disable */
+# define VTD_IRTE_LO_DM			BIT(2)	/* destination mode: 0 physical, 1 logical */
+# define VTD_IRTE_LO_RH			BIT(3)	/* redirection hint */
+# define VTD_IRTE_LO_TM			BIT(4)	/* trigger mode: 0 edge, 1 level */
+# define VTD_IRTE_LO_DLM		GENMASK(7, 5)	/* delivery mode: 000 fixed */
+# define VTD_IRTE_LO_AVAIL		GENMASK(11, 8)	/* software's */
+# define VTD_IRTE_LO_IM			BIT(15)	/* 0: remapped, 1: posted */
+# define VTD_IRTE_LO_V			GENMASK(23, 16)	/* vector */
+# define VTD_IRTE_LO_V_SHIFT		16
+# define VTD_IRTE_LO_DST_XAPIC		GENMASK(47, 40)	/* xAPIC destination id: DST bits 15:8 */
+# define VTD_IRTE_LO_DST_XAPIC_SHIFT	40
+# define VTD_IRTE_HI_SID		GENMASK(15, 0)	/* 79:64 source id */
+# define VTD_IRTE_HI_SQ			GENMASK(17, 16)	/* 81:80 source-id qualifier: 0 = all 16 bits */
+# define VTD_IRTE_HI_SQ_SHIFT		16
+# define VTD_IRTE_HI_SVT		GENMASK(19, 18)	/* 83:82 source validation type */
+# define VTD_IRTE_HI_SVT_SHIFT		18
+#  define VTD_SVT_NONE			0ULL
+#  define VTD_SVT_SID			1ULL	/* requester id must equal SID (under SQ's mask) */
+#  define VTD_SVT_BUS			2ULL	/* requester bus in SID[15:8]..SID[7:0] */
+#define VTD_IRT_S			7	/* IRTA.S: 2^(7 + 1) = 256 entries, one 4 KiB page */
+#define VTD_IRT_ENTRIES			(1U << (VTD_IRT_S + 1))
+_Static_assert(VTD_IRT_ENTRIES * sizeof(struct vtd_irte) == 4096, "the remapping table is one page");
+
+/* Remappable-format MSI address (5.1.5.2): 0xFEE, handle[14:0] 19:5, IF 4, SHV 3, handle[15] 2. */
+#define VTD_MSI_REMAP_BASE		0xfee00000U
+# define VTD_MSI_REMAP_HANDLE_LO_SHIFT	5
+# define VTD_MSI_REMAP_HANDLE_LO	GENMASK(19, 5)
+# define VTD_MSI_REMAP_IF		BIT(4)	/* interrupt format: 1 = remappable */
+# define VTD_MSI_REMAP_SHV		BIT(3)	/* subhandle valid: index = handle + data[15:0] */
+# define VTD_MSI_REMAP_HANDLE_15	BIT(2)
+
 /* ---- Fault reason codes (7.1.3, table "Unrecoverable Fault Reason Codes"). ---- */
 
 #define VTD_FR_ROOT_ENTRY_P		0x01
@@ -335,6 +375,31 @@ const char *vtd_fault_reason_name(uint8_t reason);
 
 /* FEADDR/FEDATA for a fixed, edge-triggered MSI to one xAPIC id (5.1.6, 10.4.23). */
 uint32_t vtd_msi_address(uint32_t apic_id);
+
+/*
+ * A remapped-format entry: fixed delivery of vector to xAPIC id apic_id
+ * (physical mode), edge or level, accepted only from requester id sid
+ * (SVT = 01, SQ = 00: all 16 bits compared). 9.10.
+ */
+struct vtd_irte vtd_irte_remapped(uint8_t vector, uint8_t apic_id, bool level, uint16_t sid);
+
+/*
+ * The MSI address and data that name entry `handle` in remappable format
+ * (5.1.5.2): SHV set with subhandle 0 in the data, so the index is exactly
+ * the handle.
+ */
+uint32_t vtd_msi_remap_address(uint16_t handle);
+#define VTD_MSI_REMAP_DATA		0U
+
+/* The interrupt entry cache invalidation of one entry (index) or all (6.5.2.7). */
+struct vtd_inv_desc vtd_inv_iec_desc(bool global, uint16_t index);
+
+/*
+ * The source id of IOAPIC ioapic_id from a DMAR device scope of type
+ * IOAPIC (bus and the path's last device/function); false if s is not
+ * that IOAPIC's scope.
+ */
+bool vtd_scope_ioapic_sid(const struct acpi_dmar_scope *s, uint8_t ioapic_id, uint16_t *sid);
 
 /*
  * Does this DMAR device scope name bdf (for an endpoint: exactly; for a
