@@ -28,39 +28,12 @@
  * e1000 (82540EM) registers: Intel 8254x Software Developer's Manual, 13.4;
  * the legacy transmit descriptor, 3.3.3.
  */
+#include <runtime/e1000.h>
 #include <runtime/paging.h>
 #include <runtime/pci.h>
 #include <runtime/runtime.h>
 
-#define E1000_VENDOR		0x8086
-#define E1000_DEVICE		0x100e	/* 82540EM */
-#define E1000_IMC		0x00d8
-#define E1000_TCTL		0x0400
-# define E1000_TCTL_EN		BIT(1)
-# define E1000_TCTL_PSP		BIT(3)
-#define E1000_TDBAL		0x3800
-#define E1000_TDBAH		0x3804
-#define E1000_TDLEN		0x3808
-#define E1000_TDH		0x3810
-#define E1000_TDT		0x3818
-#define E1000_RAL0		0x5400
-#define E1000_RAH0		0x5404
-# define E1000_RAH_AV		BIT(31)
 
-struct tx_desc {
-	uint64_t buffer_addr;
-	uint16_t length;
-	uint8_t cso;
-	uint8_t cmd;
-	uint8_t status;
-	uint8_t css;
-	uint16_t special;
-} __packed;
-_Static_assert(sizeof(struct tx_desc) == 16, "e1000 legacy transmit descriptor");
-#define TXD_CMD_EOP		BIT(0)
-#define TXD_CMD_IFCS		BIT(1)
-#define TXD_CMD_RS		BIT(3)
-#define TXD_STA_DD		BIT(0)
 
 #define RING_DESCS		8		/* 128 bytes: the smallest TDLEN */
 #define ETHERTYPE_EXPERIMENTAL	0x88b5
@@ -72,7 +45,7 @@ _Static_assert(sizeof(struct tx_desc) == 16, "e1000 legacy transmit descriptor")
 
 static const char payload_text[] = "uhv-dmatest: DMA through the IOMMU ";
 
-static struct tx_desc ring[RING_DESCS] __aligned(4096);
+static struct e1000_tx_desc ring[RING_DESCS] __aligned(4096);
 static uint8_t frame[FRAME_LEN] __aligned(64);
 static volatile uint32_t *regs;
 static uint64_t memory_size;
@@ -137,10 +110,10 @@ static void transmit(uint64_t ring_addr, uint64_t buffer_addr)
 {
 	reg_write(E1000_TCTL, 0);
 	memset(ring, 0, sizeof(ring));
-	ring[0] = (struct tx_desc){
+	ring[0] = (struct e1000_tx_desc){
 		.buffer_addr = buffer_addr,
 		.length = FRAME_LEN,
-		.cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS,
+		.cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS,
 	};
 	__asm__ volatile("mfence" ::: "memory");
 	reg_write(E1000_TDBAL, (uint32_t)ring_addr);
@@ -159,13 +132,13 @@ static void legit_transmit(void)
 	build_frame();
 	transmit((uint64_t)(uintptr_t)ring, (uint64_t)(uintptr_t)frame);
 	uint64_t deadline = time_ns() + TX_WAIT_NS;
-	while (!(((volatile struct tx_desc *)ring)->status & TXD_STA_DD) && time_ns() < deadline)
+	while (!(((volatile struct e1000_tx_desc *)ring)->status & E1000_TXD_STA_DD) && time_ns() < deadline)
 		__asm__ volatile("pause");
-	uint8_t status = ((volatile struct tx_desc *)ring)->status;
+	uint8_t status = ((volatile struct e1000_tx_desc *)ring)->status;
 	uint32_t head = reg_read(E1000_TDH);
 	test_log("ring at %#llx, frame at %#llx: descriptor status %#x, TDH %u",
 		 (unsigned long long)(uintptr_t)ring, (unsigned long long)(uintptr_t)frame, status, head);
-	if (test_check(status & TXD_STA_DD, "no descriptor write-back (DD) within %llu ms: the device's DMA "
+	if (test_check(status & E1000_TXD_STA_DD, "no descriptor write-back (DD) within %llu ms: the device's DMA "
 		       "did not reach this VM's memory", (unsigned long long)(TX_WAIT_NS / NSEC_PER_MSEC)) &&
 	    test_check(head == 1, "TDH is %u after one descriptor, expected 1", head))
 		test_log("DD written back by the device: its DMA reached this VM's memory through the IOMMU");
@@ -180,7 +153,7 @@ struct attempt {
 	bool at_canary;		/* plus the canary's guest-physical address */
 };
 
-static struct tx_desc canary[4096] __aligned(4096);
+static struct e1000_tx_desc canary[4096] __aligned(4096);
 
 static const struct attempt attempts[] = {
 	{ "transmit ring at 0x10000000 (256 MiB: host RAM beyond this VM, where the hypervisor "
@@ -233,12 +206,12 @@ static int rogue(uint32_t start)
 }
 
 /* The canary: shaped like transmit descriptors that ask for write-back, so a stray DMA marks it. */
-static struct tx_desc canary_desc(size_t i)
+static struct e1000_tx_desc canary_desc(size_t i)
 {
-	return (struct tx_desc){
+	return (struct e1000_tx_desc){
 		.buffer_addr = 0x5a5a000000000000ULL | i,
 		.length = 64,
-		.cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS,
+		.cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS,
 		.special = (uint16_t)i,
 	};
 }
@@ -254,7 +227,7 @@ static void bystander(void)
 	sleep_ns(BYSTANDER_WAIT_NS);
 	size_t bad = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(canary); i++) {
-		struct tx_desc want = canary_desc(i);
+		struct e1000_tx_desc want = canary_desc(i);
 
 		if (memcmp(&canary[i], &want, sizeof(want)))
 			bad++;

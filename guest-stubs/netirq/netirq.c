@@ -19,66 +19,13 @@
  * e1000 (82540EM): Intel 8254x Software Developer's Manual: registers
  * 13.4, receive descriptor 3.2.3, ICR bits 13.4.17.
  */
+#include <runtime/e1000.h>
 #include <runtime/paging.h>
 #include <runtime/pci.h>
 #include <runtime/runtime.h>
 
-#define E1000_VENDOR		0x8086
-#define E1000_DEVICE		0x100e	/* 82540EM */
-#define E1000_CTRL		0x0000
-# define E1000_CTRL_SLU		BIT(6)
-#define E1000_STATUS		0x0008
-# define E1000_STATUS_LU	BIT(1)
-#define E1000_ICR		0x00c0
-#define E1000_IMS		0x00d0
-#define E1000_IMC		0x00d8
-# define E1000_INT_LSC		BIT(2)
-# define E1000_INT_RXT0		BIT(7)
-#define E1000_RCTL		0x0100
-# define E1000_RCTL_EN		BIT(1)
-# define E1000_RCTL_BAM		BIT(15)
-# define E1000_RCTL_SECRC	BIT(26)	/* BSIZE 00: 2048-byte buffers */
-#define E1000_TCTL		0x0400
-# define E1000_TCTL_EN		BIT(1)
-# define E1000_TCTL_PSP		BIT(3)
-#define E1000_RDBAL		0x2800
-#define E1000_RDBAH		0x2804
-#define E1000_RDLEN		0x2808
-#define E1000_RDH		0x2810
-#define E1000_RDT		0x2818
-#define E1000_TDBAL		0x3800
-#define E1000_TDBAH		0x3804
-#define E1000_TDLEN		0x3808
-#define E1000_TDH		0x3810
-#define E1000_TDT		0x3818
-#define E1000_RAL0		0x5400
-#define E1000_RAH0		0x5404
 
-struct rx_desc {
-	uint64_t buffer_addr;
-	uint16_t length;
-	uint16_t checksum;
-	uint8_t status;
-	uint8_t errors;
-	uint16_t special;
-} __packed;
-_Static_assert(sizeof(struct rx_desc) == 16, "e1000 receive descriptor");
-#define RXD_STA_DD		BIT(0)
-#define RXD_STA_EOP		BIT(1)
 
-struct tx_desc {
-	uint64_t buffer_addr;
-	uint16_t length;
-	uint8_t cso;
-	uint8_t cmd;
-	uint8_t status;
-	uint8_t css;
-	uint16_t special;
-} __packed;
-_Static_assert(sizeof(struct tx_desc) == 16, "e1000 legacy transmit descriptor");
-#define TXD_CMD_EOP		BIT(0)
-#define TXD_CMD_IFCS		BIT(1)
-#define TXD_CMD_RS		BIT(3)
 
 #define RX_DESCS		8	/* 128 bytes: the smallest RDLEN */
 #define RX_BUF_SIZE		2048
@@ -91,9 +38,9 @@ _Static_assert(sizeof(struct tx_desc) == 16, "e1000 legacy transmit descriptor")
 static const uint8_t our_ip[4] = { 10, 0, 2, 15 };
 static const uint8_t gateway_ip[4] = { 10, 0, 2, 2 };
 
-static struct rx_desc rx_ring[RX_DESCS] __aligned(4096);
+static struct e1000_rx_desc rx_ring[RX_DESCS] __aligned(4096);
 static uint8_t rx_buf[RX_DESCS][RX_BUF_SIZE] __aligned(4096);
-static struct tx_desc tx_ring[TX_DESCS] __aligned(4096);
+static struct e1000_tx_desc tx_ring[TX_DESCS] __aligned(4096);
 static uint8_t tx_frame[ARP_FRAME_LEN] __aligned(64);
 static volatile uint32_t *regs;
 static uint8_t mac[6];
@@ -120,13 +67,13 @@ static bool is_arp_reply(const uint8_t *f, unsigned int len)
 static void rx_drain(void)
 {
 	for (;;) {
-		volatile struct rx_desc *d = &rx_ring[rx_next];
+		volatile struct e1000_rx_desc *d = &rx_ring[rx_next];
 
-		if (!(d->status & RXD_STA_DD))
+		if (!(d->status & E1000_RXD_STA_DD))
 			return;
 		unsigned int len = d->length;
 		frames_seen++;
-		if (!got_reply && (d->status & RXD_STA_EOP) && is_arp_reply(rx_buf[rx_next], len)) {
+		if (!got_reply && (d->status & E1000_RXD_STA_EOP) && is_arp_reply(rx_buf[rx_next], len)) {
 			reply_len = (uint16_t)MIN(len, sizeof(reply));
 			memcpy(reply, rx_buf[rx_next], reply_len);
 			got_reply = true;
@@ -185,7 +132,7 @@ static bool nic_init(void)
 static void rx_init(void)
 {
 	for (unsigned int i = 0; i < RX_DESCS; i++)
-		rx_ring[i] = (struct rx_desc){ .buffer_addr = (uint64_t)(uintptr_t)rx_buf[i] };
+		rx_ring[i] = (struct e1000_rx_desc){ .buffer_addr = (uint64_t)(uintptr_t)rx_buf[i] };
 	rx_next = 0;
 	__asm__ volatile("mfence" ::: "memory");
 	reg_write(E1000_RDBAL, (uint32_t)(uintptr_t)rx_ring);
@@ -214,8 +161,8 @@ static void arp_request(void)
 	memcpy(f + 28, our_ip, 4);
 	memcpy(f + 38, gateway_ip, 4);
 	memset(tx_ring, 0, sizeof(tx_ring));
-	tx_ring[0] = (struct tx_desc){ .buffer_addr = (uint64_t)(uintptr_t)f, .length = ARP_FRAME_LEN,
-				       .cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS };
+	tx_ring[0] = (struct e1000_tx_desc){ .buffer_addr = (uint64_t)(uintptr_t)f, .length = ARP_FRAME_LEN,
+				       .cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS };
 	__asm__ volatile("mfence" ::: "memory");
 	reg_write(E1000_TDBAL, (uint32_t)(uintptr_t)tx_ring);
 	reg_write(E1000_TDBAH, 0);

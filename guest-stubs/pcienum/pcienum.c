@@ -37,20 +37,10 @@
  *                   (Bochs) it is skipped with a line saying so.
  */
 #include <arch/io.h>
+#include <runtime/e1000.h>
 #include <runtime/paging.h>
 #include <runtime/pci.h>
 #include <runtime/runtime.h>
-
-
-# define CMD_IO			BIT(0)
-# define CMD_MEMORY		BIT(1)
-
-/* e1000 (82540EM) registers, Intel 8254x developer's manual, 13.4. */
-#define E1000_VENDOR_DEVICE	0x100e8086
-#define E1000_STATUS		0x0008
-#define E1000_RDBAL		0x2800
-#define E1000_IOADDR		0x00
-#define E1000_IODATA		0x04
 
 /* Size one BAR register (and its upper half for a 64-bit BAR). Returns the registers it uses. */
 static unsigned int size_bar(struct pci_fn f, unsigned int n, uint64_t *base, uint64_t *size, bool *io)
@@ -92,14 +82,14 @@ static void check_mmio(struct pci_fn f, uint32_t id, uint64_t base)
 	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 
 	test_begin("mmio");
-	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_MEMORY));
-	test_check(pci_cfg_read16(f, PCI_COMMAND) & CMD_MEMORY, "memory decode did not stick (command %#x)",
+	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_MEMORY));
+	test_check(pci_cfg_read16(f, PCI_COMMAND) & PCI_COMMAND_MEMORY, "memory decode did not stick (command %#x)",
 		   pci_cfg_read16(f, PCI_COMMAND));
 	if (!test_check(paging_map_identity(base) == 0, "cannot map %#llx", (unsigned long long)base))
 		return;
 	test_log("%02x:%02x.%u BAR at %#llx: dword 0 = %#x", f.bus, f.dev, f.fn, (unsigned long long)base,
 		 regs[0]);
-	if (id == E1000_VENDOR_DEVICE) {
+	if (id == ((uint32_t)E1000_DEVICE << 16 | E1000_VENDOR)) {
 		uint32_t status = regs[E1000_STATUS / 4];
 
 		test_log("%02x:%02x.%u e1000 STATUS = %#x", f.bus, f.dev, f.fn, status);
@@ -118,8 +108,8 @@ static void check_io(struct pci_fn f, uint32_t id, uint64_t port)
 	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 
 	test_begin("io");
-	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | CMD_IO));
-	if (id == E1000_VENDOR_DEVICE) {
+	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_IO));
+	if (id == ((uint32_t)E1000_DEVICE << 16 | E1000_VENDOR)) {
 		outl((uint16_t)(port + E1000_IOADDR), E1000_STATUS);
 		uint32_t addr = inl((uint16_t)(port + E1000_IOADDR));
 		uint32_t data = inl((uint16_t)(port + E1000_IODATA));
@@ -163,7 +153,7 @@ static void inspect(struct pci_fn f, uint32_t id)
 
 	test_begin("bars");
 	/* Decoding off while a BAR holds all ones, as the specification asks. */
-	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd & ~(CMD_IO | CMD_MEMORY)));
+	pci_cfg_write16(f, PCI_COMMAND, (uint16_t)(cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY)));
 	for (unsigned int n = 0; n < 6;) {
 		uint64_t base, size;
 		bool io;
@@ -238,11 +228,11 @@ static void ecam_compare(struct pci_fn f)
 
 	/* A command write through ECAM is the owner's write: the ports see it. */
 	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
-	ecam_write16(f, PCI_COMMAND, (uint16_t)(cmd ^ CMD_IO));
+	ecam_write16(f, PCI_COMMAND, (uint16_t)(cmd ^ PCI_COMMAND_IO));
 	uint16_t now = pci_cfg_read16(f, PCI_COMMAND);
 	ecam_write16(f, PCI_COMMAND, cmd);
-	test_check(now == (uint16_t)(cmd ^ CMD_IO), "command through the ports %#x after writing %#x through ECAM",
-		   now, (unsigned int)(cmd ^ CMD_IO));
+	test_check(now == (uint16_t)(cmd ^ PCI_COMMAND_IO), "command through the ports %#x after writing %#x through ECAM",
+		   now, (unsigned int)(cmd ^ PCI_COMMAND_IO));
 	test_check(pci_cfg_read16(f, PCI_COMMAND) == cmd, "command not restored through ECAM");
 
 	/* A relocation through ECAM is refused like one through the ports. */
