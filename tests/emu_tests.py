@@ -19,6 +19,9 @@ Fields:
             case's QEMU args write (filter-dump; "{workdir}" in args is the case dir)
   disk_images (optional) {file name: size in bytes}: fresh zero-filled files the harness
             creates in the case dir before the run, for args to name ("{workdir}/disk.img")
+  client    (optional) a host-side client run during the case (tests/hostclient.py):
+            {"kind": "udp-echo", "ready": regex, ...}; QEMU args reach it through a
+            hostfwd on 127.0.0.1:{hostport} (the harness picks a free port)
 """
 
 import re
