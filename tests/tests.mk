@@ -38,6 +38,9 @@ UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
 UNIT_TESTS += acpi
+# The split virtqueue shared by guests and IOVMs (both ends, hostile peers).
+UNIT_TESTS += vring
+UNIT_SRCS_vring := guest-stubs/runtime/vring.c
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 UNIT_TESTS += policy elf_image
 # The decoder of instructions that touch emulated MMIO (ECAM).

@@ -115,9 +115,10 @@ struct vring {
 };
 
 /*
- * The event-index test of the spec (2.6.7.2 / 2.6.10.2): true if event_idx
- * lies in the window (old_idx, new_idx], counted mod 2^16, i.e. the other
- * side asked to be told when the index passes event_idx and it just did.
+ * The event-index test of the spec (2.6.7.2 / 2.6.10.2). The index just
+ * moved from old_idx to new_idx, publishing entries old_idx .. new_idx - 1;
+ * the other side asked to be told when entry event_idx is published. True
+ * if it is among them (old_idx <= event_idx < new_idx, mod 2^16).
  */
 static inline bool vring_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old_idx)
 {
