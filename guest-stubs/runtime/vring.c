@@ -7,7 +7,7 @@
  * acquire/release/seq_cst accesses named at each use. On x86-64 (TSO)
  * acquire and release cost nothing but stop the compiler reordering; the
  * seq_cst fences are the one place a store must not pass a later load
- * (mfence). The virtio rules they implement are in 2.6.13 "Supplying
+ * (GCC emits a locked instruction, as strong as mfence). The virtio rules they implement are in 2.6.13 "Supplying
  * Buffers to The Device" and 2.6.7/2.6.10 "Used Buffer / Available Buffer
  * Notification Suppression".
  */
