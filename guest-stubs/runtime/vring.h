@@ -30,7 +30,7 @@
  * the driver writes the avail area just before it. */
 #define VRING_USED_LAYOUT_ALIGN	64
 
-#define VRING_REASON_MAX	96
+#define VRING_REASON_MAX	128
 
 /* Where a queue of qsize entries goes in a region, from a start offset. */
 struct vring_layout {
