@@ -42,6 +42,9 @@ UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
 UNIT_TESTS += acpi
+# The split virtqueue shared by guests and IOVMs (both ends, hostile peers).
+UNIT_TESTS += vring
+UNIT_SRCS_vring := guest-stubs/runtime/vring.c
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 UNIT_TESTS += policy elf_image
 # The decoder of instructions that touch emulated MMIO (ECAM).
@@ -115,6 +118,11 @@ FUZZ_TARGETS += mmio_decode
 FUZZ_SRCS_mmio_decode := hypervisor/mmio_decode.c
 FUZZ_MKSEEDS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
 FUZZ_SEEDDEPS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
+# Both ends of the split virtqueue, consuming what a hostile peer wrote.
+FUZZ_TARGETS += vring
+FUZZ_SRCS_vring := guest-stubs/runtime/vring.c
+FUZZ_MKSEEDS_vring = $(PYTHON) tests/fuzz/make_vring_seeds.py
+FUZZ_SEEDDEPS_vring = tests/fuzz/make_vring_seeds.py
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
@@ -136,7 +144,7 @@ $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -o $@ $< $(FUZZ_SRCS_$*)
+		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -Iguest-stubs -o $@ $< $(FUZZ_SRCS_$*)
 
 .PHONY: fuzz fuzz-deps
 fuzz-deps:
