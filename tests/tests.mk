@@ -37,6 +37,10 @@ UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
+# The guest network stack, back to back and against frames captured from QEMU.
+UNIT_TESTS += net
+NET_SRCS := guest-stubs/runtime/net/net.c guest-stubs/runtime/net/arp.c
+UNIT_SRCS_net := $(NET_SRCS)
 UNIT_TESTS += acpi
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 UNIT_TESTS += policy elf_image
