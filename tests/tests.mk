@@ -115,6 +115,11 @@ FUZZ_TARGETS += mmio_decode
 FUZZ_SRCS_mmio_decode := hypervisor/mmio_decode.c
 FUZZ_MKSEEDS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
 FUZZ_SEEDDEPS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
+# The guest network stack's receive path, seeded with frames from QEMU's slirp.
+FUZZ_TARGETS += net
+FUZZ_SRCS_net := $(NET_SRCS)
+FUZZ_MKSEEDS_net = $(PYTHON) tests/fuzz/make_net_seeds.py
+FUZZ_SEEDDEPS_net = tests/fuzz/make_net_seeds.py $(wildcard tests/fixtures/net/*.bin)
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
@@ -136,7 +141,7 @@ $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -o $@ $< $(FUZZ_SRCS_$*)
+		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -Iguest-stubs -o $@ $< $(FUZZ_SRCS_$*)
 
 .PHONY: fuzz fuzz-deps
 fuzz-deps:
