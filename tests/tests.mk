@@ -41,6 +41,10 @@ UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
+# The guest network stack, back to back and against frames captured from QEMU.
+UNIT_TESTS += net
+NET_SRCS := guest-stubs/runtime/net/net.c guest-stubs/runtime/net/arp.c
+UNIT_SRCS_net := $(NET_SRCS)
 UNIT_TESTS += acpi
 # The split virtqueue shared by guests and IOVMs (both ends, hostile peers).
 UNIT_TESTS += vring
@@ -123,6 +127,11 @@ FUZZ_TARGETS += vring
 FUZZ_SRCS_vring := guest-stubs/runtime/vring.c
 FUZZ_MKSEEDS_vring = $(PYTHON) tests/fuzz/make_vring_seeds.py
 FUZZ_SEEDDEPS_vring = tests/fuzz/make_vring_seeds.py
+# The guest network stack's receive path, seeded with frames from QEMU's slirp.
+FUZZ_TARGETS += net
+FUZZ_SRCS_net := $(NET_SRCS)
+FUZZ_MKSEEDS_net = $(PYTHON) tests/fuzz/make_net_seeds.py
+FUZZ_SEEDDEPS_net = tests/fuzz/make_net_seeds.py $(wildcard tests/fixtures/net/*.bin)
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
