@@ -791,16 +791,22 @@ NETVM_CASES = [
                  r"I hv: vm 'netcheck': stopped itself with exit code 0",
                  r"I hv: vm 'busy': stopped, exit code 0, \d+ exits",
                  r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
-         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed", r"DMA is untranslated"],
          pcap_expect=netvm_arp_request(NETVM_MAC),
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
-    # Bochs (i440fx, VMX, no IOMMU): the same program with an unprotected-dma device record; Bochs'
-    # slirp backend plays the user network.
+    # Bochs (i440fx, VMX, no IOMMU): the same program with an unprotected-dma device record (the boot
+    # info gives it its RAM's host-physical offset for DMA); Bochs' slirp backend plays the user
+    # network (same addresses as QEMU's, gateway 52:55:0a:00:02:02).
     dict(name="bochs-netvm", emulator="bochs", cmdline="",
          args=[f"e1000: enabled=1, mac={BOCHS_MAC}, ethmod=slirp"],
          policy="tests/policies/vm-netvm-unprotected.policy", images=["iovm-net"],
          expect=[r"W hv: \* UNPROTECTED DMA: there is no IOMMU",
+                 # Untranslated DMA: the driver gives the device host-physical addresses.
+                 r"I hv: vm 'netcheck': started \(id 1, IOVM, 4 MiB at (0x[0-9a-f]+),.*\n(.*\n)*?"
+                 r".*I netcheck: net: no IOMMU: the NIC's DMA is untranslated, guest-physical \+ \1\n",
                  *netvm_lines("netcheck", BOCHS_MAC, BOCHS_E1000, r"0x5\d", reply=True),
+                 r"I hv: irq: vm 'netcheck': 00:02\.0 GSI \d+: [1-9]\d* interrupt\(s\) raised as vector 0x5\d, "
+                 r"[1-9]\d* acknowledged",
                  r"I hv: vm 'netcheck': stopped itself with exit code 0",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
          forbid=NO_ERRORS + [r"check failed", r"not routed"],

@@ -37,6 +37,9 @@ UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
+# The network IOVM's L2 learning switch.
+UNIT_TESTS += switch
+UNIT_SRCS_switch := iovm/net/switch.c
 UNIT_TESTS += acpi
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 UNIT_TESTS += policy elf_image

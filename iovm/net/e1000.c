@@ -41,6 +41,7 @@ _Static_assert(BUF_SIZE >= ETH_FRAME_MAX + 4, "a buffer holds a whole frame (plu
 
 struct e1000 {
 	volatile uint8_t *regs;
+	uint64_t dma_offset;		/* I/O address - guest-physical address (nic.h) */
 	unsigned int rx_next;		/* the next descriptor the device may have filled */
 	unsigned int tx_tail;		/* the next free descriptor (TDT) */
 	unsigned int tx_clean;		/* the oldest descriptor not yet taken back */
@@ -66,6 +67,12 @@ static uint32_t rd(const struct e1000 *e, uint32_t reg)
 static void wr(struct e1000 *e, uint32_t reg, uint32_t v)
 {
 	mmio_write32(e->regs + reg, v);
+}
+
+/* The address the device must be given for our buffer p. */
+static uint64_t dma_addr(const struct e1000 *e, const void *p)
+{
+	return gpa_of(p) + e->dma_offset;
 }
 
 /* Descriptor writes must be visible to the device before the tail write that hands them over. */
@@ -140,12 +147,12 @@ static void set_receive_address(struct e1000 *e, unsigned int n, const uint8_t *
 static void rx_init(struct e1000 *e)
 {
 	for (unsigned int i = 0; i < RX_DESCS; i++)
-		rx_ring[i] = (struct e1000_rx_desc){ .buffer_addr = gpa_of(rx_buf[i]) };
+		rx_ring[i] = (struct e1000_rx_desc){ .buffer_addr = dma_addr(e, rx_buf[i]) };
 	e->rx_next = 0;
 	e->rx_discarding = false;
 	dma_wmb();
-	wr(e, E1000_RDBAL, (uint32_t)gpa_of(rx_ring));
-	wr(e, E1000_RDBAH, (uint32_t)(gpa_of(rx_ring) >> 32));
+	wr(e, E1000_RDBAL, (uint32_t)dma_addr(e, rx_ring));
+	wr(e, E1000_RDBAH, (uint32_t)(dma_addr(e, rx_ring) >> 32));
 	wr(e, E1000_RDLEN, sizeof(rx_ring));
 	wr(e, E1000_RDH, 0);
 	/* Head == tail means "no buffer": the device gets all but one. */
@@ -159,12 +166,12 @@ static void rx_init(struct e1000 *e)
 static void tx_init(struct e1000 *e)
 {
 	for (unsigned int i = 0; i < TX_DESCS; i++)
-		tx_ring[i] = (struct e1000_tx_desc){ .buffer_addr = gpa_of(tx_buf[i]),
+		tx_ring[i] = (struct e1000_tx_desc){ .buffer_addr = dma_addr(e, tx_buf[i]),
 						     .status = E1000_TXD_STA_DD };
 	e->tx_tail = e->tx_clean = 0;
 	dma_wmb();
-	wr(e, E1000_TDBAL, (uint32_t)gpa_of(tx_ring));
-	wr(e, E1000_TDBAH, (uint32_t)(gpa_of(tx_ring) >> 32));
+	wr(e, E1000_TDBAL, (uint32_t)dma_addr(e, tx_ring));
+	wr(e, E1000_TDBAH, (uint32_t)(dma_addr(e, tx_ring) >> 32));
 	wr(e, E1000_TDLEN, sizeof(tx_ring));
 	wr(e, E1000_TDH, 0);
 	wr(e, E1000_TDT, 0);
@@ -192,6 +199,7 @@ static int e1000_init(struct nic *nic, struct pci_fn fn)
 		return err;
 	}
 	e->regs = (volatile uint8_t *)(uintptr_t)base;
+	e->dma_offset = nic->dma_offset;
 	uint16_t cmd = pci_cfg_read16(fn, PCI_COMMAND);
 	pci_cfg_write16(fn, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 
@@ -337,7 +345,7 @@ static unsigned int e1000_tx_burst(struct nic *nic, const struct nic_frame *fram
 		unsigned int t = e->tx_tail;
 		memcpy(tx_buf[t], frames[i].data, len);
 		tx_ring[t] = (struct e1000_tx_desc){
-			.buffer_addr = gpa_of(tx_buf[t]),
+			.buffer_addr = dma_addr(e, tx_buf[t]),
 			.length = (uint16_t)len,
 			.cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS,
 		};
@@ -385,7 +393,7 @@ static unsigned int e1000_rx_poll(struct nic *nic, unsigned int budget, nic_rx_f
 			fn(ctx, rx_buf[e->rx_next], len);
 		}
 		d->status = 0;
-		d->buffer_addr = gpa_of(rx_buf[e->rx_next]);
+		d->buffer_addr = dma_addr(e, rx_buf[e->rx_next]);
 		e->rx_next = (e->rx_next + 1) % RX_DESCS;
 		taken++;
 	}

@@ -223,13 +223,17 @@ static void build_arp_request(struct netvm *vm)
 	memcpy(arp + 24, gateway_ip, 4);
 }
 
-static bool bring_up(struct netvm *vm)
+static bool bring_up(struct netvm *vm, const struct uhv_boot_info *boot)
 {
 	char mac[18];
 	struct nic *nic = &vm->nic;
 
 	test_begin("nic-up");
-	int err = nic_probe(nic);
+	uint64_t dma_offset = (uint64_t)boot->dma_offset_2m * (2 * MiB);
+	if (dma_offset)
+		gprintf("net: no IOMMU: the NIC's DMA is untranslated, guest-physical + %#llx\n",
+			(unsigned long long)dma_offset);
+	int err = nic_probe(nic, dma_offset);
 	if (!test_check(!err, "no NIC brought up: %d", err))
 		return false;
 	gprintf("net: %s at %02x:%02x.%u (%04x:%04x), MAC %s (%s), interrupt vector %#x\n", nic->ops->name,
@@ -326,7 +330,7 @@ int guest_main(const struct uhv_boot_info *boot)
 	struct netvm *vm = &netvm;
 	bool check_only = !strncmp(boot->vm.name, "netcheck", 8);
 
-	if (!bring_up(vm))
+	if (!bring_up(vm, boot))
 		test_finish();
 	arp_selfcheck(vm);
 	if (check_only)

@@ -9,7 +9,7 @@ static const struct nic_ops *const drivers[] = {
 	&e1000_nic_ops,
 };
 
-int nic_probe(struct nic *nic)
+int nic_probe(struct nic *nic, uint64_t dma_offset)
 {
 	/* A VM sees only the functions it owns (docs/devices.md): the first network controller is ours. */
 	for (unsigned int bus = 0; bus < 256; bus++)
@@ -24,7 +24,8 @@ int nic_probe(struct nic *nic)
 					if (!drivers[i]->match((uint16_t)id, (uint16_t)(id >> 16)))
 						continue;
 					*nic = (struct nic){ .ops = drivers[i], .pci = fn,
-							     .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16) };
+							     .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
+							     .dma_offset = dma_offset };
 					uint8_t line = pci_cfg_read8(fn, PCI_INTERRUPT_LINE);
 					/* Under uhv the Interrupt Line is the INTx's virtual vector; 0xff: not routed. */
 					nic->vector = line >= 32 && line != 0xff ? line : 0;

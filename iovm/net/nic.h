@@ -107,6 +107,10 @@ struct nic {
 	uint8_t mac[ETH_ALEN];
 	bool mac_from_eeprom;		/* false: read back from the receive address registers */
 	unsigned int vector;		/* virtual INTx vector (Interrupt Line); 0: none, poll */
+	/* Added to a guest-physical address to give the device: 0 behind an IOMMU
+	 * (I/O address = guest-physical), else the host-physical offset of this
+	 * VM's RAM (boot info dma_offset_2m, unprotected DMA). */
+	uint64_t dma_offset;
 	struct nic_counters stats;
 	void *priv;			/* the driver's */
 };
@@ -116,9 +120,10 @@ extern const struct nic_ops e1000_nic_ops;
 
 /*
  * Find the first of this VM's PCI functions that a driver takes, and
- * initialize it. Returns 0 or a negative HV_E* code (-HV_ENODEV: no NIC).
+ * initialize it; dma_offset as in struct nic. Returns 0 or a negative
+ * HV_E* code (-HV_ENODEV: no NIC).
  */
-int nic_probe(struct nic *nic);
+int nic_probe(struct nic *nic, uint64_t dma_offset);
 
 /* "52:54:00:12:34:56" into buf (at least 18 bytes); returns buf. */
 const char *nic_mac_str(const uint8_t mac[ETH_ALEN], char *buf);
