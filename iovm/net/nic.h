@@ -51,7 +51,7 @@ typedef void (*nic_rx_fn)(void *ctx, const uint8_t *frame, size_t len);
 struct nic_counters {
 	uint64_t tx_frames, tx_bytes;	/* queued to the device */
 	uint64_t tx_completed;		/* written back by the device (descriptor done) */
-	uint64_t tx_drops;		/* refused by tx_burst: ring full, bad length, link down */
+	uint64_t tx_drops;		/* refused by tx_burst for their length */
 	uint64_t rx_frames, rx_bytes;
 	uint64_t rx_drops;		/* errored, truncated or impossible descriptors */
 	uint64_t rx_overruns;		/* the device said it had no buffer (RXO) */
