@@ -218,6 +218,7 @@ bool vm_maybe_restart(struct vm *vm)
 	vm->restart_count++;
 	memset(vm->vcpu.exit_count, 0, sizeof(vm->vcpu.exit_count));
 	vm->ecam_accesses = 0;
+	vm->msix_accesses = 0;
 	vm->vcpu.exits = 0;
 	pr_info("vm '%s': restarting (restart %u)", vm->cfg.name, vm->restart_count);
 	if (vm_start(vm)) {
@@ -257,6 +258,9 @@ void vm_print_summary(const struct vm *vm)
 	if (vm->ecam_accesses)
 		pr_info("vm '%s': %llu configuration access(es) through the ECAM window emulated", vm->cfg.name,
 			(unsigned long long)vm->ecam_accesses);
+	if (vm->msix_accesses)
+		pr_info("vm '%s': %llu access(es) to MSI-X table pages emulated", vm->cfg.name,
+			(unsigned long long)vm->msix_accesses);
 	if (vm->dma_faults)
 		pr_info("vm '%s': %llu DMA fault(s) of its devices blocked", vm->cfg.name,
 			(unsigned long long)vm->dma_faults);

@@ -28,7 +28,11 @@ UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/fo
 UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 # Device ownership and the configuration space a VM sees, over a simulated bus.
 UNIT_TESTS += pci_owner
-UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/msi.c hypervisor/pci.c hypervisor/console.c \
+	hypervisor/lib/format.c
+# What an owner may write as an MSI/MSI-X message, and its shadows.
+UNIT_TESTS += msi
+UNIT_SRCS_msi := hypervisor/msi.c
 # Function-level reset of an assigned function, over a simulated one.
 UNIT_TESTS += pci_reset
 UNIT_SRCS_pci_reset := hypervisor/pci_reset.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
