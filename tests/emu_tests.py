@@ -780,6 +780,76 @@ MSIX_CASES = [
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 
+# ---------------------------------------------------------------------------
+# The network IOVM (iovm/net, docs/netvm.md): its own e1000 driver behind the
+# NIC interface, its L2 switch, its event loop. In self-check mode it sends an
+# ARP request (10.0.2.14 asks for 10.0.2.2) from its local switch port out of
+# the uplink and waits, by interrupt, for the user network's reply.
+
+NETVM_MAC = "52:54:00:6e:65:74"
+BOCHS_MAC = "52:54:00:12:34:56"  # boot/bochsrc.in
+
+
+def netvm_arp_request(mac):
+    """The request's bytes on the wire: broadcast from mac, ARP, sender mac/10.0.2.14, target 10.0.2.2."""
+    m = mac.replace(":", "")
+    return "ff" * 6 + m + "0806" + "0001080006040001" + m + "0a00020e" + "00" * 6 + "0a000202"
+
+
+def netvm_lines(vm, mac, bdf, vector, reply):
+    return [rf"I {vm}: net: e1000 \(82540EM\) at {re.escape(bdf)} \(8086:100e\), MAC {mac} \(from the EEPROM\), "
+            rf"interrupt vector {vector}",
+            rf"I {vm}: net: link up",
+            rf"I {vm}: TEST {vm}: nic-up PASS",
+            rf"I {vm}: net: ARP request sent: who has 10\.0\.2\.2, tell 10\.0\.2\.14",
+            *([rf"I {vm}: net: ARP reply after \d+ ms: 10\.0\.2\.2 is at 52:55:0a:00:02:02"] if reply else []),
+            rf"I {vm}: net: nic: tx 1 frames 60 bytes, 1 completed, 0 dropped; rx [1-9]\d* frames \d+ bytes, "
+            r"0 dropped, 0 overrun\(s\); [1-9]\d* interrupt\(s\), 0 device error\(s\)",
+            rf"I {vm}: net: switch port 0 \(uplink\): rx [1-9]\d* frames \d+ bytes, tx 1 frames 60 bytes",
+            rf"I {vm}: net: switch port 1 \(local\): rx 1 frames 60 bytes, tx [1-9]\d* frames \d+ bytes, "
+            r"drops: none",
+            rf"I {vm}: TEST {vm}: arp PASS",
+            rf"I {vm}: TEST {vm}: done, 2 passed, 0 failed"]
+
+
+NETVM_CASES = [
+    # QEMU q35 with VT-d: the request is on the wire from the EEPROM's MAC (the mac= given to
+    # QEMU), the reply arrives by interrupt (INTx, HC_IRQ_ACK); the CPU-hog guest runs to its end.
+    dict(name="qemu-netvm", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+               "-device", f"e1000,netdev=n1,mac={NETVM_MAC}",
+               "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
+         policy="tests/policies/vm-netvm.policy", images=["iovm-net", "busy"],
+         expect=[r"I hv: irq: 00:02\.0 INTA -> GSI 22 .*vm 'netcheck' virtual vector 0x50",
+                 r"I hv: iommu: vm 'netcheck': 00:02\.0 attached to its DMA domain",
+                 *netvm_lines("netcheck", NETVM_MAC, "00:02.0", "0x50", reply=True),
+                 r"I hv: irq: vm 'netcheck': 00:02\.0 GSI 22: [1-9]\d* interrupt\(s\) raised as vector 0x50, "
+                 r"[1-9]\d* acknowledged",
+                 r"I hv: vm 'netcheck': stopped itself with exit code 0",
+                 r"I hv: vm 'busy': stopped, exit code 0, \d+ exits",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed", r"DMA is untranslated"],
+         pcap_expect=netvm_arp_request(NETVM_MAC),
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # Bochs (i440fx, VMX, no IOMMU): the same program with an unprotected-dma device record (the boot
+    # info gives it its RAM's host-physical offset for DMA); Bochs' slirp backend plays the user
+    # network (same addresses as QEMU's, gateway 52:55:0a:00:02:02).
+    dict(name="bochs-netvm", emulator="bochs", cmdline="",
+         args=[f"e1000: enabled=1, mac={BOCHS_MAC}, ethmod=slirp"],
+         policy="tests/policies/vm-netvm-unprotected.policy", images=["iovm-net"],
+         expect=[r"W hv: \* UNPROTECTED DMA: there is no IOMMU",
+                 # Untranslated DMA: the driver gives the device host-physical addresses.
+                 r"I hv: vm 'netcheck': started \(id 1, IOVM, 4 MiB at (0x[0-9a-f]+),.*\n(.*\n)*?"
+                 r".*I netcheck: net: no IOMMU: the NIC's DMA is untranslated, guest-physical \+ \1\n",
+                 *netvm_lines("netcheck", BOCHS_MAC, BOCHS_E1000, r"0x5\d", reply=True),
+                 r"I hv: irq: vm 'netcheck': 00:02\.0 GSI \d+: [1-9]\d* interrupt\(s\) raised as vector 0x5\d, "
+                 r"[1-9]\d* acknowledged",
+                 r"I hv: vm 'netcheck': stopped itself with exit code 0",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"check failed", r"not routed"],
+         outcome="success", timeout=BACKENDS["bochs"]["timeout"]),
+]
+
 # Plain MSI: the e1000e (8086:10d3) has an MSI capability (QEMU: at 0xd0, 64-bit, one vector, no
 # masking). Its IOVM programs it the normal way; undeliverable messages are refused (Enable reads 0),
 # the real one becomes an IRTE, and the ARP reply arrives in its MSI handler.
@@ -815,4 +885,4 @@ MSI_CASES = [
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 
-CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + vm_cases("qemu") + vm_cases("bochs")
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + vm_cases("qemu") + vm_cases("bochs")

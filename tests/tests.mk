@@ -45,6 +45,9 @@ UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
 UNIT_TESTS += net
 NET_SRCS := guest-stubs/runtime/net/net.c guest-stubs/runtime/net/arp.c
 UNIT_SRCS_net := $(NET_SRCS)
+# The network IOVM's L2 learning switch.
+UNIT_TESTS += switch
+UNIT_SRCS_switch := iovm/net/switch.c
 UNIT_TESTS += acpi
 # The split virtqueue shared by guests and IOVMs (both ends, hostile peers).
 UNIT_TESTS += vring
