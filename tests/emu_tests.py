@@ -15,8 +15,10 @@ Fields:
   policy    (optional) a text policy to compile with boot/mkpolicy.py and boot as
             module "policy"; or {"path": ..., "corrupt": KIND} for a broken one
   images    (optional) guest names: build/guests/<name>.elf as module "<name>.elf"
-  pcap_expect (optional) hex bytes that must appear in <case dir>/wire.pcap, which the
-            case's QEMU args write (filter-dump; "{workdir}" in args is the case dir)
+  pcap_expect (optional) hex bytes (a string, or a list of them) that must appear in
+            <case dir>/wire.pcap, which the case's QEMU args write (filter-dump;
+            "{workdir}" in args is the case dir)
+  pcap_forbid (optional) hex byte strings that must not appear in that dump
   disk_images (optional) {file name: size in bytes}: fresh zero-filled files the harness
             creates in the case dir before the run, for args to name ("{workdir}/disk.img")
   client    (optional) a host-side client run during the case (tests/hostclient.py):

@@ -63,7 +63,7 @@ FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
 CASE_FIELDS = {  # args, forbid, policy, images, pcap_expect and disk_images may be left out (empty)
    "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images",
-   "pcap_expect", "disk_images", "client"}
+   "pcap_expect", "pcap_forbid", "disk_images", "client"}
 PCAP_FILE = "wire.pcap"  # where a case's QEMU args may dump a netdev: {workdir}/wire.pcap
 TAIL_LINES = 20
 
@@ -244,19 +244,22 @@ def clean_log(raw):
 
 
 def check_pcap(case, workdir):
-    """Problems with the case's packet dump: pcap_expect's bytes must be in it."""
-    if not case["pcap_expect"]:
+    """Problems with the case's packet dump: every pcap_expect byte string must be
+    in it, no pcap_forbid one may be."""
+    expect, forbid = case["pcap_expect"], case["pcap_forbid"]
+    if not expect and not forbid:
         return []
+    expect = [expect] if isinstance(expect, str) else expect
+    forbid = [forbid] if isinstance(forbid, str) else forbid
     path = os.path.join(workdir, PCAP_FILE)
     try:
         with open(path, "rb") as f:
             dump = f.read()
     except OSError:
         return [f"no packet dump {os.path.relpath(path, ROOT)}"]
-    if bytes.fromhex(case["pcap_expect"]) not in dump:
-        return [f"the packet dump {os.path.relpath(path, ROOT)} ({len(dump)} bytes) does not contain "
-                f"{case['pcap_expect']}"]
-    return []
+    where = f"the packet dump {os.path.relpath(path, ROOT)} ({len(dump)} bytes)"
+    return ([f"{where} does not contain {h}" for h in expect if bytes.fromhex(h) not in dump] +
+            [f"{where} contains {h}, which must not cross the wire" for h in forbid if bytes.fromhex(h) in dump])
 
 
 def check_log(case, text, status):
@@ -450,6 +453,7 @@ def validate_cases(cases):
         case.setdefault("policy", None)
         case.setdefault("images", [])
         case.setdefault("pcap_expect", "")
+        case.setdefault("pcap_forbid", [])
         case.setdefault("disk_images", {})
         case.setdefault("client", None)
         missing, extra = CASE_FIELDS - case.keys(), case.keys() - CASE_FIELDS
