@@ -983,6 +983,36 @@ static const struct {
 	{ "length", ch_len, -HV_EBADMSG, "record 1: channel record is 104 bytes, expected 96" },
 };
 
+TEST(channel_memory_counts_against_free_ram)
+{
+	static struct policy pol;
+	static struct boot_info bi;
+	static struct blob b;
+	char why[POLICY_WHY_MAX];
+	size_t len;
+	uint8_t *image = unit_read_file(TEST_IMAGE, &len);
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 200, 0);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 8 * MiB_, 10, 0);
+	struct uhv_policy_channel c = make_channel("net-a", "app", "net", 0x0a);
+
+	fake_module_count = 0;
+	memset(&bi, 0, sizeof(bi));
+	add_module(&bi, "tiny.elf", image, len);
+	c.size = 4 * MiB_;
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	blob_add(&b, &c, sizeof(c));
+	blob_finish(&b);
+	CHECK_EQ(policy_parse(b.bytes, b.len, &pol, why, sizeof(why)), 0);
+	/* 12 MiB of VMs, 4 MiB + 4 KiB of channel. */
+	CHECK_EQ(policy_check_resources(&pol, &bi, 16 * MiB_ + 4096, fake_map, why, sizeof(why)), 0);
+	check_resources_reject(&pol, &bi, 16 * MiB_, -HV_ENOMEM,
+			       "channels: their 4100 KiB of shared memory bring the total to 16388 KiB, "
+			       "more than the 16 MiB of free RAM");
+	free(image);
+}
+
 TEST(rejects_every_bad_channel_field_with_its_message)
 {
 	static struct blob b;
