@@ -83,6 +83,7 @@ $(HV_ELF): $(HV_OBJS) $(BUILD)/linker.lds
 include boot/iso.mk
 include boot/emulators.mk
 include guest-stubs/guests.mk
+include iovm/iovm.mk
 include tests/tests.mk
 
 size: $(HV_ELF)

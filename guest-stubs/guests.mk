@@ -25,7 +25,7 @@ GUEST_LDFLAGS	:= -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstac
 
 # The runtime, plus the hypervisor's formatter and string routines compiled
 # again with the guest flags (one implementation, two builds).
-GUEST_RT_SRCS	:= $(sort $(wildcard guest-stubs/runtime/*.c guest-stubs/runtime/*.S)) \
+GUEST_RT_SRCS	:= $(sort $(wildcard guest-stubs/runtime/*.c guest-stubs/runtime/*.S guest-stubs/runtime/net/*.c)) \
 		   hypervisor/lib/format.c hypervisor/lib/string.c
 GUEST_RT_OBJS	:= $(addprefix $(GUEST_BUILD)/obj/,$(addsuffix .o,$(basename $(GUEST_RT_SRCS))))
 GUEST_RT_LIB	:= $(GUEST_BUILD)/runtime.a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Emulated MMIO: the ECAM window (hv/mmio.h). The guest's instruction is
+ * Emulated MMIO: the ECAM window and the MSI-X table pages (hv/mmio.h). The guest's instruction is
  * hostile input like its port accesses: anything this file cannot perform
  * exactly as the CPU would is a contained failure of the VM, named with
  * the address, the function and the bytes at RIP.
@@ -12,6 +12,7 @@
 #include <hv/format.h>
 #include <hv/mmio.h>
 #include <hv/mmio_decode.h>
+#include <hv/pci_irq.h>
 #include <hv/pci_owner.h>
 #include <hv/vm.h>
 
@@ -101,22 +102,32 @@ static void ecam_access(uint32_t vm, pci_sbdf_t sbdf, uint16_t off, unsigned int
 bool mmio_emulate(struct vcpu *v, uint64_t gpa, unsigned int access, enum exit_action *action)
 {
 	struct vm *vm = v->vm;
-	pci_sbdf_t sbdf;
-	uint16_t off;
+	pci_sbdf_t sbdf = 0;
+	uint16_t off = 0;
+	struct pci_assigned *msix = NULL;
 	struct guest_paging gp;
 	uint8_t b[MMIO_INSN_MAX_LEN];
-	char hex[3 * MMIO_INSN_MAX_LEN + 16];
+	char hex[3 * MMIO_INSN_MAX_LEN + 16], where[96];
 	struct mmio_insn insn;
 	const char *why = NULL;
 	int err, rc;
 	size_t n;
 
-	if (!mmio_ecam_lookup(gpa, &sbdf, &off))
+	if (mmio_ecam_lookup(gpa, &sbdf, &off))
+		format(where, sizeof(where), "ECAM %s at guest-physical %#llx (%02x:%02x.%u register %#x)",
+		       access & MEM_WRITE ? "write" : "read", (unsigned long long)gpa, PCI_BUS(sbdf), PCI_DEV(sbdf),
+		       PCI_FN(sbdf), off);
+	else if ((msix = pci_owner_msix_page_at(vm->id, gpa)))
+		format(where, sizeof(where), "%s at guest-physical %#llx (the MSI-X table page of %02x:%02x.%u)",
+		       access & MEM_WRITE ? "write" : "read", (unsigned long long)gpa, PCI_BUS(msix->dev->sbdf),
+		       PCI_DEV(msix->dev->sbdf), PCI_FN(msix->dev->sbdf));
+	else
 		return false;
 	*action = EXIT_STOP;
 	if (access & MEM_EXEC) {
-		vm_fail(vm, "instruction fetch from the ECAM window at guest-physical %#llx at RIP %#llx",
-			(unsigned long long)gpa, (unsigned long long)v->regs.rip);
+		vm_fail(vm, "instruction fetch from %s at guest-physical %#llx at RIP %#llx",
+			msix ? "an MSI-X table page" : "the ECAM window", (unsigned long long)gpa,
+			(unsigned long long)v->regs.rip);
 		return true;
 	}
 
@@ -138,25 +149,29 @@ bool mmio_emulate(struct vcpu *v, uint64_t gpa, unsigned int access, enum exit_a
 	else if (!rc && insn.write != !!(access & MEM_WRITE))
 		why = insn.write ? "the instruction stores but the fault was a read" :
 		      "the instruction loads but the fault was a write";
-	else if (!rc && (off & (insn.size - 1)))
+	else if (!rc && !msix && (off & (insn.size - 1)))
 		why = "a misaligned configuration access";
+
+	uint64_t value = !why && insn.write ? mmio_store_value(&insn, *gpr(&v->regs, insn.reg)) : 0;
+
+	if (!why && msix)
+		pci_irq_msix_mmio(msix, gpa, insn.size, insn.write, &value, &why);
 	if (why) {
-		vm_fail(vm, "ECAM %s at guest-physical %#llx (%02x:%02x.%u register %#x) not emulated: %s "
-			"(bytes at RIP %#llx: %s)", access & MEM_WRITE ? "write" : "read",
-			(unsigned long long)gpa, PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf), off, why,
+		vm_fail(vm, "%s not emulated: %s (bytes at RIP %#llx: %s)", where, why,
 			(unsigned long long)v->regs.rip, hex);
 		return true;
 	}
-
-	uint64_t value = insn.write ? mmio_store_value(&insn, *gpr(&v->regs, insn.reg)) : 0;
-
-	ecam_access(vm->id, sbdf, off, insn.size, insn.write, &value);
+	if (msix) {
+		vm->msix_accesses++;
+	} else {
+		ecam_access(vm->id, sbdf, off, insn.size, insn.write, &value);
+		vm->ecam_accesses++;
+	}
 	if (!insn.write) {
 		uint64_t *dst = gpr(&v->regs, insn.reg);
 
 		*dst = mmio_load_result(&insn, *dst, value);
 	}
-	vm->ecam_accesses++;
 	v->emulated_len = insn.len;
 	*action = EXIT_EMULATED;
 	return true;

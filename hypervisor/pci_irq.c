@@ -9,13 +9,24 @@
  * that never acknowledges keeps its line masked, which costs the
  * hypervisor nothing. A stopped owner's functions get INTx Disable (PCI
  * 3.0, 6.2.2) so that a device left asserting cannot hold a shared line.
+ *
+ * MSI and MSI-X (with interrupt remapping only): the owner programs its
+ * function's MSI capability and MSI-X table the normal way; what it writes
+ * goes to a shadow (hv/msi.h), and a message it enables or unmasks is
+ * checked and bound to a remapping entry of its own (edge, source id =
+ * the function) that raises its virtual vector. The device only ever gets
+ * the hypervisor's remappable message. The invariant: an MSI-X entry the
+ * owner sees unmasked (an MSI capability it sees enabled) is bound and
+ * unmasked (enabled) in the device; every other real entry is masked.
  */
 #include <abi/errno.h>
 #include <abi/hypercall.h>
 #include <hv/console.h>
+#include <hv/format.h>
 #include <hv/irqline.h>
 #include <hv/frame.h>
 #include <hv/mm.h>
+#include <hv/msi.h>
 #include <hv/pci_irq.h>
 #include <hv/pci_owner.h>
 #include <hv/policy.h>
@@ -33,28 +44,24 @@ struct intx {
 static struct intx intx[POLICY_MAX_ASSIGNMENTS];
 static unsigned int intx_count;
 
-/* MSI-X entries programmed through HC_MSI_SETUP. */
-struct msix_vec {
+/* Messages bound to remapping entries: an MSI capability or an MSI-X table entry. */
+#define MSG_MSI_CAP	(-1)	/* .entry of the MSI capability's binding */
+struct msg_vec {
 	bool used;
 	struct pci_assigned *a;
-	uint16_t entry;
+	int entry;		/* MSI-X entry, or MSG_MSI_CAP */
 	uint8_t vector;		/* the owner's virtual vector */
 	int handle;		/* irqmsg_claim() */
+	struct irqmsg msg;	/* what the device was given */
 	uint64_t raised;
 };
-#define MSIX_MAX_VECTORS	32
-static struct msix_vec msix[MSIX_MAX_VECTORS];
+#define MSG_MAX_VECTORS	64	/* as many as the host has message vectors (arch/x86/irqline.c) */
+static struct msg_vec msgs[MSG_MAX_VECTORS];
+#define REFUSALS_LOGGED_MAX	8	/* per function and start: enough to see a bug, not a flood */
+#define PAGE_4K			4096ULL
 
-/* MSI-X table entry (PCI 3.0, 6.8.2.6): 16 bytes. */
-#define MSIX_ENTRY_ADDR_LO	0x0
-#define MSIX_ENTRY_ADDR_HI	0x4
-#define MSIX_ENTRY_DATA		0x8
-#define MSIX_ENTRY_CTRL		0xc
-# define MSIX_ENTRY_CTRL_MASK	BIT(0)
-#define MSIX_ENTRY_SIZE		16
-#define PCI_MSIX_FLAGS_REG	0x02
-# define PCI_MSIX_ENABLE	BIT(15)
-# define PCI_MSIX_FUNCTION_MASK	BIT(14)
+#define BDF_FMT		"%02x:%02x.%u"
+#define BDF_ARGS(a)	PCI_BUS((a)->dev->sbdf), PCI_DEV((a)->dev->sbdf), PCI_FN((a)->dev->sbdf)
 
 static const char *const pin_names[] = { "?", "INTA", "INTB", "INTC", "INTD" };
 
@@ -88,6 +95,409 @@ static void line_interrupt(uint32_t line)
 	/* Nobody live to service it: it stays masked (line_update would say the same). */
 }
 
+/* ---- Messages (MSI, MSI-X): the device side ---- */
+
+/* Memory decode on for the hypervisor's own access to the table; returns what to restore. */
+static uint16_t decode_on(const struct pci_assigned *a)
+{
+	uint16_t cmd = pci_cfg_read16(a->dev->sbdf, PCI_COMMAND);
+
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_cfg_write16(a->dev->sbdf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+	return cmd;
+}
+
+static void decode_restore(const struct pci_assigned *a, uint16_t cmd)
+{
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_cfg_write16(a->dev->sbdf, PCI_COMMAND, cmd);
+}
+
+/* The real table entry (find_msix_table() checked that the direct map reaches it). */
+static volatile uint32_t *real_entry(const struct pci_assigned *a, unsigned int entry)
+{
+	uint64_t at = a->msix_table + (uint64_t)entry * MSIX_ENTRY_SIZE;
+	volatile uint8_t *page = ioremap(ALIGN_DOWN(at, PAGE_4K), PAGE_4K);
+
+	return (volatile uint32_t *)(page + (at & (PAGE_4K - 1)));
+}
+
+static void real_entry_mask(const struct pci_assigned *a, unsigned int entry, bool masked)
+{
+	volatile uint32_t *e = real_entry(a, entry);
+	uint16_t cmd = decode_on(a);
+	uint32_t ctrl = e[MSIX_ENTRY_VECTOR_CONTROL / 4];
+
+	e[MSIX_ENTRY_VECTOR_CONTROL / 4] = masked ? ctrl | MSIX_ENTRY_CTRL_MASKBIT : ctrl & ~(uint32_t)MSIX_ENTRY_CTRL_MASKBIT;
+	decode_restore(a, cmd);
+}
+
+/* Write the hypervisor's message into a real entry, masked while it changes; false if it did not take it. */
+static bool real_entry_program(const struct pci_assigned *a, unsigned int entry, const struct irqmsg *msg,
+			       bool unmask)
+{
+	volatile uint32_t *e = real_entry(a, entry);
+	uint16_t cmd = decode_on(a);
+
+	e[MSIX_ENTRY_VECTOR_CONTROL / 4] = e[MSIX_ENTRY_VECTOR_CONTROL / 4] | MSIX_ENTRY_CTRL_MASKBIT;
+	e[MSIX_ENTRY_ADDRESS_LO / 4] = msg->address_lo;
+	e[MSIX_ENTRY_ADDRESS_HI / 4] = msg->address_hi;
+	e[MSIX_ENTRY_DATA / 4] = msg->data;
+	if (unmask)
+		e[MSIX_ENTRY_VECTOR_CONTROL / 4] = e[MSIX_ENTRY_VECTOR_CONTROL / 4] & ~(uint32_t)MSIX_ENTRY_CTRL_MASKBIT;
+	bool took = e[MSIX_ENTRY_ADDRESS_LO / 4] == msg->address_lo && e[MSIX_ENTRY_DATA / 4] == msg->data;
+	decode_restore(a, cmd);
+	return took;
+}
+
+/*
+ * At boot: the function's MSI-X and MSI states as the hypervisor wants them
+ * before any owner runs. With interrupt remapping, a shadow table (every
+ * entry masked, as after reset) and every real entry masked, whatever the
+ * firmware left there; MSI-X Enable and MSI writable.
+ */
+static void msg_init(struct pci_assigned *a, bool remapping)
+{
+	a->msi_emulated = remapping && a->msi_cap;
+	if (a->msix_bar < 0 || a->msix_refused || !remapping)
+		return;
+	uint64_t entries = a->msix_table_size / MSIX_ENTRY_SIZE;
+	uint64_t frames = ALIGN_UP(a->msix_table_size, FRAME_SIZE) / FRAME_SIZE;
+	paddr_t pa = frame_alloc_contig(frames, 1);
+
+	if (!pa) {
+		a->msix_refused = "no memory for its shadow table";
+		pr_warn("pci: " BDF_FMT " MSI-X refused: %s", BDF_ARGS(a), a->msix_refused);
+		return;
+	}
+	a->msix_shadow = phys_to_virt(pa);
+	for (uint64_t i = 0; i < entries; i++) {
+		a->msix_shadow[i] = MSIX_ENTRY_RESET;
+		real_entry_mask(a, (unsigned int)i, true);
+	}
+	a->msix_writable = true;
+	pr_info("pci: " BDF_FMT " MSI-X: %llu entries at %#llx (BAR%d), PBA at %#llx: table emulated, pages "
+		"%#llx-%#llx trapped", BDF_ARGS(a), (unsigned long long)entries, (unsigned long long)a->msix_table,
+		a->msix_bar, (unsigned long long)a->msix_pba, (unsigned long long)a->msix_page,
+		(unsigned long long)(a->msix_page_end - 1));
+}
+
+/* ---- Bindings: a message to a remapping entry and a virtual vector ---- */
+
+/* Interrupt context: an edge, so only the virtual vector to raise. */
+static void msg_interrupt(unsigned int cookie)
+{
+	struct msg_vec *m = &msgs[cookie];
+	struct vm *vm;
+
+	if (!m->used || !(vm = vm_by_id(m->a->owner)) || vm->state != VM_RUNNING)
+		return;
+	m->raised++;
+	virq_raise(&vm->vcpu, m->vector);
+}
+
+static struct msg_vec *binding(const struct pci_assigned *a, int entry)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(msgs); i++)
+		if (msgs[i].used && msgs[i].a == a && msgs[i].entry == entry)
+			return &msgs[i];
+	return NULL;
+}
+
+static void what_name(char *buf, size_t size, int entry)
+{
+	if (entry == MSG_MSI_CAP)
+		format(buf, size, "MSI");
+	else
+		format(buf, size, "MSI-X entry %d", entry);
+}
+
+/* A remapping entry for a's message entry, delivering vector; NULL (logged by the caller) if none is left. */
+static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector)
+{
+	struct msg_vec *m;
+	char what[24];
+
+	for (m = msgs; m < msgs + ARRAY_SIZE(msgs) && m->used; m++)
+		;
+	if (m == msgs + ARRAY_SIZE(msgs))
+		return NULL;
+	struct irqmsg msg;
+	int handle = irqmsg_claim(a->dev->sbdf, msg_interrupt, (unsigned int)(m - msgs), &msg);
+	if (handle < 0)
+		return NULL;
+	*m = (struct msg_vec){ .used = true, .a = a, .entry = entry, .vector = vector, .handle = handle, .msg = msg };
+	what_name(what, sizeof(what), entry);
+	pr_info("irq: vm '%s': " BDF_FMT " %s -> IRTE %d (remappable: address %#x data %#x, edge, source id "
+		"verified) -> vm '%s' virtual vector %#x", a->owner_name, BDF_ARGS(a), what, irqmsg_entry(handle),
+		msg.address_lo, msg.data, a->owner_name, vector);
+	return m;
+}
+
+/* Release a binding (its remapping entry not present: a late message is dropped) and say what it did. */
+static void unbind(struct msg_vec *m, bool summary)
+{
+	struct vm *vm = vm_by_id(m->a->owner);
+	char what[24];
+	bool shared = false;
+
+	what_name(what, sizeof(what), m->entry);
+	if (summary)
+		pr_info("irq: vm '%s': " BDF_FMT " %s: %llu interrupt(s) raised as vector %#x; the message "
+			"interrupted %llu time(s) (IRTE %d released)", m->a->owner_name, BDF_ARGS(m->a), what,
+			(unsigned long long)m->raised, m->vector, (unsigned long long)irqmsg_count(m->handle),
+			irqmsg_entry(m->handle));
+	irqmsg_release(m->handle);
+	m->used = false;
+	for (unsigned int i = 0; i < ARRAY_SIZE(msgs); i++)
+		shared |= msgs[i].used && msgs[i].a->owner == m->a->owner && msgs[i].vector == m->vector;
+	if (vm && !shared)
+		virq_clear(&vm->vcpu, m->vector);
+}
+
+static void revector(struct msg_vec *m, uint8_t vector)
+{
+	char what[24];
+
+	if (m->vector == vector)
+		return;
+	what_name(what, sizeof(what), m->entry);
+	pr_info("irq: vm '%s': " BDF_FMT " %s (IRTE %d) -> virtual vector %#x (was %#x)", m->a->owner_name,
+		BDF_ARGS(m->a), what, irqmsg_entry(m->handle), vector, m->vector);
+	m->vector = vector;
+}
+
+/* A message the owner wrote was not taken: one line (a few per function and start), the VM runs on. */
+static void refuse(struct pci_assigned *a, int entry, const struct msi_message *msg, const char *why)
+{
+	char what[24];
+
+	if (a->msi_refusals_logged > REFUSALS_LOGGED_MAX)
+		return;
+	what_name(what, sizeof(what), entry);
+	if (a->msi_refusals_logged++ == REFUSALS_LOGGED_MAX)
+		pr_warn("irq: vm '%s': " BDF_FMT " more refused messages: not logged until its next start",
+			a->owner_name, BDF_ARGS(a));
+	else
+		pr_warn("irq: vm '%s': " BDF_FMT " %s: message address %#x:%08x data %#x refused: %s (the device "
+			"keeps it %s)", a->owner_name, BDF_ARGS(a), what, msg->address_hi, msg->address_lo, msg->data,
+			why, entry == MSG_MSI_CAP ? "disabled or as it was" : "masked or as it was");
+}
+
+/* ---- MSI-X: the shadow table ---- */
+
+/*
+ * The owner's aligned dword at off of table entry `entry`. A masked entry
+ * takes anything (it cannot fire); an entry that is, or becomes, unmasked
+ * must hold a deliverable message, else the write is refused (the shadow
+ * keeps its old value: an unmasked entry its old message, a masked one its
+ * mask). Returns 0, -HV_EINVAL (refused message), -HV_ENOMEM (no
+ * remapping entry or host vector left), -HV_EIO (the real entry did not
+ * take the write).
+ */
+static int msix_shadow_write(struct pci_assigned *a, unsigned int entry, unsigned int off, uint32_t value)
+{
+	struct msix_entry *e = &a->msix_shadow[entry], next = *e;
+	struct msg_vec *m = binding(a, (int)entry);
+	bool was_masked = e->vector_control & MSIX_ENTRY_CTRL_MASKBIT;
+	struct msi_message msg;
+	uint8_t vector;
+	const char *why;
+
+	msix_entry_write(&next, off, value);
+	if (next.vector_control & MSIX_ENTRY_CTRL_MASKBIT) {
+		if (!was_masked && m)
+			real_entry_mask(a, entry, true);
+		*e = next;
+		return 0;
+	}
+	msg = msix_entry_message(&next);
+	if ((why = msi_message_check(&msg, &vector))) {
+		refuse(a, (int)entry, &msg, why);
+		return -HV_EINVAL;
+	}
+	if (!m) {
+		if (!(m = bind(a, (int)entry, vector))) {
+			refuse(a, (int)entry, &msg, "no remapping entry or host vector left");
+			return -HV_ENOMEM;
+		}
+		if (!real_entry_program(a, entry, &m->msg, true)) {
+			real_entry_mask(a, entry, true);
+			unbind(m, false);
+			refuse(a, (int)entry, &msg, "the device's table did not take the hypervisor's message");
+			return -HV_EIO;
+		}
+	} else {
+		revector(m, vector);
+		if (was_masked)
+			real_entry_mask(a, entry, false);
+	}
+	*e = next;
+	return 0;
+}
+
+/* Passed through to the device: its registers on the table's pages, the PBA. */
+static void passthrough(uint64_t pa, unsigned int size, bool write, uint64_t *value)
+{
+	volatile uint8_t *p = (volatile uint8_t *)ioremap(ALIGN_DOWN(pa, PAGE_4K), PAGE_4K) + (pa & (PAGE_4K - 1));
+
+	switch (size) {
+	case 1: if (write) *p = (uint8_t)*value; else *value = *p; break;
+	case 2: if (write) *(volatile uint16_t *)p = (uint16_t)*value; else *value = *(volatile uint16_t *)p; break;
+	case 4: if (write) *(volatile uint32_t *)p = (uint32_t)*value; else *value = *(volatile uint32_t *)p; break;
+	default: if (write) *(volatile uint64_t *)p = *value; else *value = *(volatile uint64_t *)p; break;
+	}
+}
+
+int pci_irq_msix_mmio(struct pci_assigned *a, uint64_t gpa, unsigned int size, bool write, uint64_t *value,
+		      const char **why)
+{
+	if (a->msix_refused) {
+		*why = a->msix_refused;
+		return -HV_ENOTSUP;
+	}
+	if (gpa & (size - 1)) {
+		*why = "a misaligned access";
+		return -HV_EINVAL;
+	}
+	if (gpa >= a->msix_table && gpa < a->msix_table + a->msix_table_size) {
+		uint64_t rel = gpa - a->msix_table;
+
+		if (size != 4 && size != 8) {
+			*why = "the table takes aligned dwords and qwords only (PCI 3.0, 6.8.2)";
+			return -HV_EINVAL;
+		}
+		if (!a->msix_shadow) {
+			*why = "no interrupt remapping on this machine: MSI-X is refused (use INTx)";
+			return -HV_ENOTSUP;
+		}
+		/* A qword is its two dwords, low first (address, then upper address; data, then control). */
+		for (unsigned int i = 0; i < size / 4; i++) {
+			unsigned int entry = (unsigned int)((rel + 4 * i) / MSIX_ENTRY_SIZE);
+			unsigned int off = (unsigned int)((rel + 4 * i) % MSIX_ENTRY_SIZE);
+
+			if (write) {
+				msix_shadow_write(a, entry, off, (uint32_t)(*value >> (32 * i)));
+			} else {
+				if (!i)
+					*value = 0;
+				*value |= (uint64_t)msix_entry_read(&a->msix_shadow[entry], off) << (32 * i);
+			}
+		}
+		return 0;
+	}
+	if (write && a->msix_pba_size && gpa >= a->msix_pba && gpa < a->msix_pba + a->msix_pba_size)
+		return 0;	/* the PBA is read-only (6.8.2.7): dropped */
+	passthrough(gpa, size, write, value);
+	return 0;
+}
+
+/* ---- MSI: the shadow capability ---- */
+
+static void msi_device_disable(const struct pci_assigned *a)
+{
+	uint16_t at = a->msi_cap + PCI_MSI_FLAGS, ctrl = pci_cfg_read16(a->dev->sbdf, at);
+
+	if (ctrl & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE))
+		pci_cfg_write16(a->dev->sbdf, at, (uint16_t)(ctrl & ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE)));
+}
+
+void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int size, uint32_t value)
+{
+	const struct msi_cap_layout *l = &a->msi_layout;
+	pci_sbdf_t sbdf = a->dev->sbdf;
+	struct msi_cap_shadow next = a->msi_shadow;
+	struct msg_vec *m = binding(a, MSG_MSI_CAP);
+	bool was = a->msi_shadow.control & PCI_MSI_FLAGS_ENABLE;
+	uint8_t vector;
+	const char *why;
+
+	msi_cap_write(l, &next, off, size, value);
+	if (next.control & PCI_MSI_FLAGS_QSIZE) {
+		/* One vector per function: Multiple Message Enable stays 0 (one message), what the spec allows. */
+		refuse(a, MSG_MSI_CAP, &next.msg, "Multiple Message Enable: uhv gives a function one MSI vector");
+		next.control &= (uint16_t)~PCI_MSI_FLAGS_QSIZE;
+	}
+	if (l->maskable && next.mask != a->msi_shadow.mask)
+		pci_cfg_write32(sbdf, a->msi_cap + l->mask, next.mask);	/* per-vector masking is the device's */
+	if (!(next.control & PCI_MSI_FLAGS_ENABLE)) {
+		if (was) {
+			msi_device_disable(a);
+			if (m)
+				unbind(m, true);
+		}
+		a->msi_shadow = next;
+		return;
+	}
+	if ((why = msi_message_check(&next.msg, &vector))) {
+		refuse(a, MSG_MSI_CAP, &next.msg, why);
+		next.msg = a->msi_shadow.msg;		/* neither the message nor the enable is taken */
+		next.control = a->msi_shadow.control;
+		a->msi_shadow = next;
+		return;
+	}
+	if (!m) {
+		if (!(m = bind(a, MSG_MSI_CAP, vector))) {
+			refuse(a, MSG_MSI_CAP, &next.msg, "no remapping entry or host vector left");
+			next.msg = a->msi_shadow.msg;
+			next.control = a->msi_shadow.control;
+			a->msi_shadow = next;
+			return;
+		}
+		/* The message first, then Enable with one message (MME 0). */
+		pci_cfg_write32(sbdf, a->msi_cap + PCI_MSI_ADDRESS_LO, m->msg.address_lo);
+		if (l->is64)
+			pci_cfg_write32(sbdf, a->msi_cap + PCI_MSI_ADDRESS_HI, m->msg.address_hi);
+		pci_cfg_write16(sbdf, a->msi_cap + l->data, (uint16_t)m->msg.data);
+		uint16_t ctrl = pci_cfg_read16(sbdf, a->msi_cap + PCI_MSI_FLAGS);
+		pci_cfg_write16(sbdf, a->msi_cap + PCI_MSI_FLAGS,
+				(uint16_t)((ctrl & ~PCI_MSI_FLAGS_QSIZE) | PCI_MSI_FLAGS_ENABLE));
+	} else {
+		revector(m, vector);
+	}
+	a->msi_shadow = next;
+}
+
+/* ---- Start and stop ---- */
+
+static void msg_start(struct vm *vm)
+{
+	size_t cursor = 0;
+
+	for (struct pci_assigned *a; (a = pci_owner_next(vm->id, &cursor));)
+		if (a->msix_shadow)
+			for (uint64_t i = 0; i < a->msix_table_size / MSIX_ENTRY_SIZE; i++)
+				a->msix_shadow[i] = MSIX_ENTRY_RESET;
+}
+
+/* MSI-X and MSI off in the capabilities (config space works whatever the command register says). */
+static void msg_stop(struct vm *vm)
+{
+	size_t cursor = 0;
+
+	for (struct pci_assigned *a; (a = pci_owner_next(vm->id, &cursor));) {
+		pci_sbdf_t sbdf = a->dev->sbdf;
+
+		if (a->msix_bar >= 0) {
+			uint16_t ctrl = pci_cfg_read16(sbdf, a->msix_cap + PCI_MSIX_FLAGS);
+
+			if (ctrl & PCI_MSIX_FLAGS_ENABLE)
+				pci_cfg_write16(sbdf, a->msix_cap + PCI_MSIX_FLAGS, (uint16_t)(ctrl & ~PCI_MSIX_FLAGS_ENABLE));
+		}
+		if (a->msi_emulated)
+			msi_device_disable(a);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(msgs); i++) {
+		struct msg_vec *m = &msgs[i];
+
+		if (!m->used || m->a->owner != vm->id)
+			continue;
+		if (m->entry != MSG_MSI_CAP)
+			real_entry_mask(m->a, (unsigned int)m->entry, true);
+		unbind(m, true);
+	}
+}
+
 unsigned int pci_irq_init(void)
 {
 	uint8_t next_vector[VM_MAX + 1];
@@ -97,7 +507,7 @@ unsigned int pci_irq_init(void)
 		size_t cursor = 0;
 
 		for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));)
-			a->msix_writable = msi && a->msix_bar >= 0;
+			msg_init(a, msi);
 	}
 
 	intx_count = 0;
@@ -151,45 +561,13 @@ void pci_irq_start(struct vm *vm)
 		x->raised = x->acked = 0;
 		line_update(x->line);
 	}
+	msg_start(vm);
 }
 
-/* MSI-X off in the capability (config space works whatever the command register says). */
-static void msix_disable(const struct pci_assigned *a)
-{
-	pci_sbdf_t sbdf = a->dev->sbdf;
-	uint16_t ctrl = pci_cfg_read16(sbdf, a->msix_cap + PCI_MSIX_FLAGS_REG);
-
-	if (ctrl & PCI_MSIX_ENABLE)
-		pci_cfg_write16(sbdf, a->msix_cap + PCI_MSIX_FLAGS_REG, (uint16_t)(ctrl & ~PCI_MSIX_ENABLE));
-}
-
-static void msix_stop(struct vm *vm)
-{
-	size_t cursor = 0;
-
-	for (struct pci_assigned *a; (a = pci_owner_next(vm->id, &cursor));)
-		if (a->msix_bar >= 0)
-			msix_disable(a);
-	for (unsigned int i = 0; i < ARRAY_SIZE(msix); i++) {
-		struct msix_vec *m = &msix[i];
-		pci_sbdf_t sbdf;
-
-		if (!m->used || m->a->owner != vm->id)
-			continue;
-		sbdf = m->a->dev->sbdf;
-		pr_info("irq: vm '%s': %02x:%02x.%u MSI-X entry %u: %llu interrupt(s) raised as vector %#x; "
-			"the message interrupted %llu time(s) (IRTE %d released)", vm->cfg.name, PCI_BUS(sbdf),
-			PCI_DEV(sbdf), PCI_FN(sbdf), m->entry, (unsigned long long)m->raised, m->vector,
-			(unsigned long long)irqmsg_count(m->handle), irqmsg_entry(m->handle));
-		irqmsg_release(m->handle);
-		virq_clear(&vm->vcpu, m->vector);
-		m->used = false;
-	}
-}
 
 void pci_irq_stop(struct vm *vm)
 {
-	msix_stop(vm);
+	msg_stop(vm);
 	for (unsigned int i = 0; i < intx_count; i++) {
 		struct intx *x = &intx[i];
 		pci_sbdf_t sbdf = x->a->dev->sbdf;
@@ -228,41 +606,8 @@ int64_t pci_irq_ack(struct vm *vm, uint64_t vector)
 
 /* ---- MSI-X (HC_MSI_SETUP) ---- */
 
-/* Interrupt context: an edge, so only the virtual vector to raise. */
-static void msix_interrupt(unsigned int cookie)
-{
-	struct msix_vec *m = &msix[cookie];
-	struct vm *vm;
 
-	if (!m->used || !(vm = vm_by_id(m->a->owner)) || vm->state != VM_RUNNING)
-		return;
-	m->raised++;
-	virq_raise(&vm->vcpu, m->vector);
-}
-
-/* Write one table entry, masked while address and data change; false if it did not take the write. */
-static bool msix_entry_write(const struct pci_assigned *a, uint16_t entry, const struct irqmsg *msg, bool unmask)
-{
-	uint64_t at = a->msix_table + (uint64_t)entry * MSIX_ENTRY_SIZE;
-	volatile uint32_t *e = ioremap(ALIGN_DOWN(at, FRAME_SIZE), FRAME_SIZE);
-
-	e = (volatile uint32_t *)((volatile uint8_t *)e + (at & (FRAME_SIZE - 1)));
-	e[MSIX_ENTRY_CTRL / 4] = e[MSIX_ENTRY_CTRL / 4] | MSIX_ENTRY_CTRL_MASK;
-	e[MSIX_ENTRY_ADDR_LO / 4] = msg->address_lo;
-	e[MSIX_ENTRY_ADDR_HI / 4] = msg->address_hi;
-	e[MSIX_ENTRY_DATA / 4] = msg->data;
-	if (unmask)
-		e[MSIX_ENTRY_CTRL / 4] = e[MSIX_ENTRY_CTRL / 4] & ~(uint32_t)MSIX_ENTRY_CTRL_MASK;
-	return e[MSIX_ENTRY_ADDR_LO / 4] == msg->address_lo && e[MSIX_ENTRY_DATA / 4] == msg->data;
-}
-
-static struct msix_vec *msix_find(const struct pci_assigned *a, uint16_t entry)
-{
-	for (unsigned int i = 0; i < ARRAY_SIZE(msix); i++)
-		if (msix[i].used && msix[i].a == a && msix[i].entry == entry)
-			return &msix[i];
-	return NULL;
-}
+/* ---- HC_MSI_SETUP: the same shadow, written by the hypervisor for the owner ---- */
 
 int64_t pci_irq_msi_setup(struct vm *vm, uint64_t bdf, uint64_t entry, uint64_t vector)
 {
@@ -275,45 +620,28 @@ int64_t pci_irq_msi_setup(struct vm *vm, uint64_t bdf, uint64_t entry, uint64_t 
 		;
 	if (!a || PCI_SEG(a->dev->sbdf) != 0)
 		return -HV_ENOENT;
-	if (a->msix_bar < 0 || !irqmsg_available())
+	if (a->msix_bar < 0 || !a->msix_shadow)
 		return -HV_ENODEV;
 	if (entry >= a->msix_table_size / MSIX_ENTRY_SIZE)
 		return -HV_ERANGE;
 	if (vector != 0 && (vector < UHV_MSI_VECTOR_BASE || vector > UHV_MSI_VECTOR_LAST))
 		return -HV_EINVAL;
-	for (unsigned int i = 0; i < ARRAY_SIZE(msix); i++)
-		if (vector && msix[i].used && msix[i].a->owner == vm->id && msix[i].vector == vector &&
-		    !(msix[i].a == a && msix[i].entry == entry))
+	for (unsigned int i = 0; i < ARRAY_SIZE(msgs); i++)
+		if (vector && msgs[i].used && msgs[i].a->owner == vm->id && msgs[i].vector == vector &&
+		    !(msgs[i].a == a && msgs[i].entry == (int)entry))
 			return -HV_EBUSY;
 
-	/* Whatever the entry delivered before goes first: masked, its remapping entry released. */
-	struct msix_vec *m = msix_find(a, (uint16_t)entry);
-	if (m) {
-		msix_entry_write(a, m->entry, &(struct irqmsg){ 0 }, false);
-		irqmsg_release(m->handle);
-		virq_clear(&vm->vcpu, m->vector);
-		m->used = false;
-	}
-	if (!vector)
+	/* Masked first; vector 0 also gives the remapping entry back. */
+	unsigned int e = (unsigned int)entry;
+	struct msg_vec *m;
+	msix_shadow_write(a, e, MSIX_ENTRY_VECTOR_CONTROL, MSIX_ENTRY_CTRL_MASKBIT);
+	if (!vector) {
+		if ((m = binding(a, (int)e)))
+			unbind(m, false);
 		return 0;
-	for (m = msix; m < msix + ARRAY_SIZE(msix) && m->used; m++)
-		;
-	if (m == msix + ARRAY_SIZE(msix))
-		return -HV_ENOMEM;
-	struct irqmsg msg;
-	int handle = irqmsg_claim(a->dev->sbdf, msix_interrupt, (unsigned int)(m - msix), &msg);
-	if (handle < 0)
-		return handle;
-	*m = (struct msix_vec){ .used = true, .a = a, .entry = (uint16_t)entry, .vector = (uint8_t)vector,
-				.handle = handle };
-	pci_sbdf_t sbdf = a->dev->sbdf;
-	if (!msix_entry_write(a, m->entry, &msg, true)) {
-		irqmsg_release(handle);
-		m->used = false;
-		return -HV_EIO;
 	}
-	pr_info("irq: vm '%s': %02x:%02x.%u MSI-X entry %u -> IRTE %d (remappable: address %#x data %#x, edge, "
-		"source id verified) -> vm '%s' virtual vector %#x", vm->cfg.name, PCI_BUS(sbdf), PCI_DEV(sbdf),
-		PCI_FN(sbdf), m->entry, irqmsg_entry(handle), msg.address_lo, msg.data, vm->cfg.name, m->vector);
-	return 0;
+	msix_shadow_write(a, e, MSIX_ENTRY_ADDRESS_LO, MSI_ADDRESS_BASE);
+	msix_shadow_write(a, e, MSIX_ENTRY_ADDRESS_HI, 0);
+	msix_shadow_write(a, e, MSIX_ENTRY_DATA, (uint32_t)vector);
+	return msix_shadow_write(a, e, MSIX_ENTRY_VECTOR_CONTROL, 0);
 }

@@ -18,10 +18,13 @@
  *                   device; any other value would move the device under
  *                   the VM's EPT/NPT mappings: ignored, logged once
  *   MSI             an interrupt message is a raw DMA write naming any
- *                   vector: refused, logged once
+ *                   vector: with interrupt remapping on, emulated (the
+ *                   owner's writes go to a shadow, the device gets a
+ *                   remappable message: pci_irq.c); without it refused,
+ *                   logged once
  *   MSI-X           with interrupt remapping on, Enable and Function Mask
- *                   only (the entries are the hypervisor's: HC_MSI_SETUP);
- *                   without it refused like MSI
+ *                   only (the table entries are emulated in the table:
+ *                   pci_irq.c); without it refused like MSI
  *   everything else dropped: status (write-1-to-clear), ids, BIST, the ROM
  *                   BAR (reads 0: no ROM), and every other capability
  *                   (power management and PCIe device control can reset
@@ -29,6 +32,7 @@
  */
 #include <abi/errno.h>
 #include <hv/console.h>
+#include <hv/mm.h>
 #include <hv/pci_owner.h>
 #include <hv/policy.h>
 #include <hv/string.h>
@@ -39,43 +43,50 @@ static const struct policy *owners;	/* for VM names in log lines */
 static uint8_t foreign_writes_logged[UHV_POLICY_MAX_VMS + 1];
 #define FOREIGN_WRITES_LOGGED_MAX 3	/* per VM: enough to see an attack, not a flood */
 
-/* MSI capability layout (PCI 3.0, 6.8.1) and MSI-X (6.8.2). */
-#define PCI_MSI_FLAGS			0x02
-# define PCI_MSI_FLAGS_64BIT		BIT(7)
-# define PCI_MSI_FLAGS_MASKBIT		BIT(8)
-#define PCI_MSIX_FLAGS			0x02
-# define PCI_MSIX_FLAGS_QSIZE		GENMASK(10, 0)	/* table size - 1 */
-# define PCI_MSIX_FLAGS_OWNER		(BIT(15) | BIT(14))	/* MSI-X Enable, Function Mask */
-#define PCI_MSIX_TABLE			0x04
-# define PCI_MSIX_TABLE_BIR		GENMASK(2, 0)
-# define PCI_MSIX_TABLE_OFFSET		GENMASK(31, 3)
-#define PCI_MSIX_CAP_LEN		12
-#define PCI_MSIX_ENTRY_SIZE		16
+#define PAGE_4K		4096ULL
+#define PCI_MSIX_FLAGS_OWNER	(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)	/* what the owner may write */
 
-static uint16_t msi_cap_len(pci_sbdf_t sbdf, uint16_t cap)
-{
-	uint16_t flags = pci_cfg_read16(sbdf, cap + PCI_MSI_FLAGS);
-	uint16_t len = flags & PCI_MSI_FLAGS_64BIT ? 14 : 10;
-
-	return flags & PCI_MSI_FLAGS_MASKBIT ? len + 10 : len;
-}
-
+/*
+ * Where the MSI-X table and PBA are (PCI 3.0, 6.8.2.4, 6.8.2.5). The
+ * table's pages are never mapped into the owner; a table the hypervisor
+ * cannot emulate (outside its BAR, or beyond the direct map, through which
+ * the hypervisor reaches it) is refused, named, and its pages still kept
+ * from the owner.
+ */
 static void find_msix_table(struct pci_assigned *a)
 {
 	pci_sbdf_t sbdf = a->dev->sbdf;
 	uint32_t where = pci_cfg_read32(sbdf, a->msix_cap + PCI_MSIX_TABLE);
-	unsigned int bir = where & PCI_MSIX_TABLE_BIR;
+	uint32_t pba = pci_cfg_read32(sbdf, a->msix_cap + PCI_MSIX_PBA);
+	unsigned int bir = where & PCI_MSIX_BIR;
 	uint32_t vectors = (pci_cfg_read16(sbdf, a->msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1;
 	const struct pci_bar *bar = bir < PCI_NUM_BARS ? &a->dev->bars[bir] : NULL;
+	uint64_t offset = where & PCI_MSIX_OFFSET;
 
-	if (!bar || bar->type == PCI_BAR_NONE || bar->type == PCI_BAR_IO) {
-		pr_warn("pci: %02x:%02x.%u MSI-X table in BAR%u, which is not a memory BAR",
+	if (!bar || bar->type == PCI_BAR_NONE || bar->type == PCI_BAR_IO || !bar->base) {
+		pr_warn("pci: %02x:%02x.%u MSI-X table in BAR%u, which is not an assigned memory BAR",
 			PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf), bir);
 		return;
 	}
 	a->msix_bar = (int)bir;
-	a->msix_table = bar->base + (where & PCI_MSIX_TABLE_OFFSET);
-	a->msix_table_size = (uint64_t)vectors * PCI_MSIX_ENTRY_SIZE;
+	a->msix_table = bar->base + offset;
+	a->msix_table_size = (uint64_t)vectors * MSIX_ENTRY_SIZE;
+	if ((pba & PCI_MSIX_BIR) == bir) {
+		a->msix_pba = bar->base + (pba & PCI_MSIX_OFFSET);
+		a->msix_pba_size = ALIGN_UP((uint64_t)vectors, 64) / 8;	/* one bit per entry, in qwords */
+	}
+	/* The pages the owner does not get, clipped to the BAR's own pages. */
+	uint64_t bar_end = ALIGN_UP(bar->base + bar->size, PAGE_4K);
+	a->msix_page = MIN(ALIGN_DOWN(a->msix_table, PAGE_4K), bar_end);
+	a->msix_page_end = MIN(ALIGN_UP(a->msix_table + a->msix_table_size, PAGE_4K), bar_end);
+	if (offset + a->msix_table_size > bar->size)
+		a->msix_refused = "the table reaches beyond its BAR";
+	else if (!remap_reachable(a->msix_page, a->msix_page_end - a->msix_page))
+		a->msix_refused = "the table lies beyond the hypervisor's direct map (64 TiB): it cannot reach it";
+	if (a->msix_refused)
+		pr_warn("pci: %02x:%02x.%u MSI-X refused: table at %#llx (%u entries, BAR%u): %s",
+			PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf), (unsigned long long)a->msix_table, vectors, bir,
+			a->msix_refused);
 }
 
 int pci_owner_init(const struct policy *pol)
@@ -94,8 +105,10 @@ int pci_owner_init(const struct policy *pol)
 		memcpy(a->owner_name, pol->vms[pa->owner - 1].name, sizeof(a->owner_name));
 		memcpy(a->record, pol->devices[pa->device].name, sizeof(a->record));
 		a->msi_cap = pci_find_cap(dev, PCI_CAP_ID_MSI);
-		if (a->msi_cap)
-			a->msi_cap_len = msi_cap_len(dev->sbdf, a->msi_cap);
+		if (a->msi_cap) {
+			msi_cap_layout(pci_cfg_read16(dev->sbdf, a->msi_cap + PCI_MSI_FLAGS), &a->msi_layout);
+			a->msi_cap_len = a->msi_layout.len;
+		}
 		a->msix_cap = pci_find_cap(dev, PCI_CAP_ID_MSIX);
 		if (a->msix_cap) {
 			a->msix_cap_len = PCI_MSIX_CAP_LEN;
@@ -135,6 +148,16 @@ const struct pci_assigned *pci_owner_msix_at(uint32_t vm, uint64_t gpa)
 	return NULL;
 }
 
+struct pci_assigned *pci_owner_msix_page_at(uint32_t vm, uint64_t gpa)
+{
+	size_t cursor = 0;
+
+	for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));)
+		if (a->msix_bar >= 0 && gpa >= a->msix_page && gpa < a->msix_page_end)
+			return a;
+	return NULL;
+}
+
 void pci_owner_reset(uint32_t vm)
 {
 	size_t cursor = 0;
@@ -147,6 +170,8 @@ void pci_owner_reset(uint32_t vm)
 		a->bar_sizing = 0;
 		a->relocation_logged = false;
 		a->msi_write_logged = false;
+		a->msi_refusals_logged = 0;
+		a->msi_shadow = (struct msi_cap_shadow){ 0 };
 	}
 }
 
@@ -235,6 +260,11 @@ static uint32_t vcfg_read(const struct pci_assigned *a, uint16_t off, unsigned i
 		return (dword >> ((off & 3) * 8)) & size_mask(size);
 	}
 
+	/* The MSI capability, emulated: the owner reads back what it wrote. */
+	if (a->msi_emulated && off >= a->msi_cap && off < a->msi_cap + a->msi_cap_len)
+		return msi_cap_read(&a->msi_layout, &a->msi_shadow, (uint16_t)(off - a->msi_cap), size,
+				    pci_cfg_read(a->dev->sbdf, off, size));
+
 	/* Registers that are not emulated are read at the exact size: no wider access than the VM made. */
 	if ((reg >= PCI_BASE_ADDRESS_0 && reg < PCI_BASE_ADDRESS(PCI_NUM_BARS)) || reg == PCI_ROM_ADDRESS)
 		return (vcfg_read_dword(a, reg) >> ((off & 3) * 8)) & size_mask(size);
@@ -294,9 +324,9 @@ static void vcfg_write(struct pci_assigned *a, uint16_t off, unsigned int size, 
 	/*
 	 * MSI-X message control, upper byte: Enable (15) and Function Mask (14)
 	 * only, and only once interrupt remapping is on; the table entries are
-	 * programmed by the hypervisor (HC_MSI_SETUP). Bytes of the capability
-	 * that are read-only anyway (id, next, the rest of message control) are
-	 * dropped without a word when a write also covers this one.
+	 * emulated (pci_irq.c). Bytes of the capability that are read-only
+	 * anyway (id, next, the rest of message control) are dropped without a
+	 * word when a write also covers this one.
 	 */
 	if (a->msix_writable && off >= a->msix_cap && off + size <= (unsigned int)a->msix_cap + PCI_MSIX_FLAGS + 2 &&
 	    in_cap(off, size, a->msix_cap + PCI_MSIX_FLAGS + 1, 1)) {
@@ -308,14 +338,21 @@ static void vcfg_write(struct pci_assigned *a, uint16_t off, unsigned int size, 
 			pci_cfg_write16(sbdf, a->msix_cap + PCI_MSIX_FLAGS, want);
 		return;
 	}
+	/* The MSI capability: into the shadow; the device gets only remappable messages (pci_irq.c). */
+	if (a->msi_emulated && in_cap(off, size, a->msi_cap, a->msi_cap_len)) {
+		pci_irq_msi_cap_write(a, (uint16_t)(off - a->msi_cap), size, value);
+		return;
+	}
 	if (in_cap(off, size, a->msi_cap, a->msi_cap_len) || in_cap(off, size, a->msix_cap, a->msix_cap_len)) {
 		if (!a->msi_write_logged)
 			pr_warn("pci: vm '%s': %02x:%02x.%u write to its %s capability at %#x refused "
 				"(%s)", a->owner_name, PCI_BUS(sbdf),
 				PCI_DEV(sbdf), PCI_FN(sbdf),
 				in_cap(off, size, a->msi_cap, a->msi_cap_len) ? "MSI" : "MSI-X", off,
-				a->msix_writable ? "only MSI-X Enable and Function Mask are writable; entries are "
-				"set with HC_MSI_SETUP" : "no interrupt remapping: a raw message could name any vector");
+				a->msix_writable ? "only MSI-X Enable and Function Mask are writable; the table "
+				"entries are in the table" : a->msix_refused && !in_cap(off, size, a->msi_cap,
+				a->msi_cap_len) ? a->msix_refused : "no interrupt remapping: a raw message could "
+				"name any vector");
 		a->msi_write_logged = true;
 	}
 	/* Everything else is dropped (see the top of this file). */

@@ -4,7 +4,8 @@
  * (pci_owner.c) and a VM's lifecycle (vm.c). Memory BARs appear in the
  * owner's EPT/NPT at guest-physical = host-physical, uncached, so the
  * owner's driver uses the addresses it reads from the BARs; the MSI-X
- * table's pages are left out, so that touching them traps. I/O BARs are
+ * table's pages are left out, so that touching them traps (and is
+ * emulated: hv/mmio.h). I/O BARs are
  * opened in the owner's I/O bitmap through the backend. With an IOMMU, the
  * owner's functions are attached to its DMA domain while it runs (I/O
  * virtual address = guest-physical address, exactly its RAM), and a DMA
@@ -54,16 +55,14 @@ int pci_vm_map(struct vm *vm)
 			start = ALIGN_DOWN(b->base, BAR_PAGE);
 			end = ALIGN_UP(b->base + b->size, BAR_PAGE);
 			if (a->msix_bar == (int)i) {
-				uint64_t hole = ALIGN_DOWN(a->msix_table, BAR_PAGE);
-				uint64_t hole_end = ALIGN_UP(a->msix_table + a->msix_table_size, BAR_PAGE);
-
-				err = map_range(vm, start, MIN(hole, end));
+				err = map_range(vm, start, a->msix_page);
 				if (!err)
-					err = map_range(vm, MAX(hole_end, start), end);
-				pr_info("pci: vm '%s': %02x:%02x.%u MSI-X table %#llx-%#llx left unmapped "
-					"(its entries are programmed by the hypervisor: HC_MSI_SETUP)", vm->cfg.name, PCI_BUS(d->sbdf),
-					PCI_DEV(d->sbdf), PCI_FN(d->sbdf), (unsigned long long)hole,
-					(unsigned long long)(hole_end - 1));
+					err = map_range(vm, a->msix_page_end, end);
+				pr_info("pci: vm '%s': %02x:%02x.%u MSI-X table page(s) %#llx-%#llx left unmapped "
+					"(%s)", vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf), PCI_FN(d->sbdf),
+					(unsigned long long)a->msix_page, (unsigned long long)(a->msix_page_end - 1),
+					a->msix_refused ? "MSI-X refused: an access there stops the VM" :
+					"emulated: the table from a shadow, other registers passed through");
 			} else {
 				err = map_range(vm, start, end);
 			}

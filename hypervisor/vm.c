@@ -222,6 +222,7 @@ bool vm_maybe_restart(struct vm *vm)
 	vm->restart_count++;
 	memset(vm->vcpu.exit_count, 0, sizeof(vm->vcpu.exit_count));
 	vm->ecam_accesses = 0;
+	vm->msix_accesses = 0;
 	vm->vcpu.exits = 0;
 	vm->notify_sent = vm->notify_received = 0;
 	vm->sched_boost = false;
@@ -266,6 +267,9 @@ void vm_print_summary(const struct vm *vm)
 	if (vm->channel_count)
 		pr_info("vm '%s': channel notifications: sent %llu, received %llu", vm->cfg.name,
 			(unsigned long long)vm->notify_sent, (unsigned long long)vm->notify_received);
+	if (vm->msix_accesses)
+		pr_info("vm '%s': %llu access(es) to MSI-X table pages emulated", vm->cfg.name,
+			(unsigned long long)vm->msix_accesses);
 	if (vm->dma_faults)
 		pr_info("vm '%s': %llu DMA fault(s) of its devices blocked", vm->cfg.name,
 			(unsigned long long)vm->dma_faults);

@@ -92,19 +92,11 @@ enum exit_action vmexit_msr(struct vcpu *v, uint32_t msr, bool write)
 
 enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int access)
 {
-	const struct pci_assigned *a = pci_owner_msix_at(v->vm->id, gpa);
 	enum exit_action emulated;
 
+	/* The ECAM window and the MSI-X table pages (hv/mmio.h); anything else is not the VM's. */
 	if (mmio_emulate(v, gpa, access, &emulated))
 		return emulated;
-	if (a) {
-		vm_fail(v->vm, "%s %s at guest-physical %#llx: the MSI-X table of %02x:%02x.%u "
-			"(not mapped: the hypervisor writes its entries, HC_MSI_SETUP) at RIP %#llx",
-			backend->gpa_format->name, access & MEM_WRITE ? "write" : "read",
-			(unsigned long long)gpa, PCI_BUS(a->dev->sbdf), PCI_DEV(a->dev->sbdf),
-			PCI_FN(a->dev->sbdf), (unsigned long long)v->regs.rip);
-		return EXIT_STOP;
-	}
 	char what[80];
 	if (channel_describe_gpa(v->vm, gpa, what, sizeof(what))) {
 		vm_fail(v->vm, "%s %s at guest-physical %#llx: %s at RIP %#llx",

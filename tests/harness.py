@@ -37,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 import emu_tests  # noqa: E402
+import hostclient  # noqa: E402
 
 GRUB_CFG_TEMPLATE = os.path.join(ROOT, "boot", "grub.cfg.in")
 BOCHSRC_TEMPLATE = os.path.join(ROOT, "boot", "bochsrc.in")
@@ -62,7 +63,7 @@ FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
 CASE_FIELDS = {  # args, forbid, policy, images, pcap_expect and disk_images may be left out (empty)
    "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images",
-   "pcap_expect", "disk_images"}
+   "pcap_expect", "disk_images", "client"}
 PCAP_FILE = "wire.pcap"  # where a case's QEMU args may dump a netdev: {workdir}/wire.pcap
 TAIL_LINES = 20
 
@@ -179,11 +180,11 @@ def write_bochsrc(path, iso, serial_log, bochs_log, extra_lines=()):
 # ---------------------------------------------------------------------------
 # Running an emulator
 
-def emulator_command(case, workdir, iso, serial_log):
+def emulator_command(case, workdir, iso, serial_log, hostport=None):
     """The command line (and environment) that runs case's emulator."""
     if case["emulator"] == "qemu":
         qemu = os.environ.get("QEMU", "qemu-system-x86_64")
-        args = [a.replace("{workdir}", workdir) for a in case["args"]]
+        args = [a.replace("{workdir}", workdir).replace("{hostport}", str(hostport)) for a in case["args"]]
         return [qemu, *QEMU_BASE_ARGS, "-serial", f"file:{serial_log}", "-cdrom", iso, *args], None
     bochs = os.environ.get("BOCHS", "bochs")
     bochsrc = os.path.join(workdir, "bochsrc")
@@ -385,12 +386,24 @@ def run_case(case, build_dir):
     for image, size in case["disk_images"].items():
         with open(os.path.join(workdir, image), "wb") as f:
             f.truncate(size)
-    argv, env = emulator_command(case, workdir, iso, serial_log)
+    client = case["client"]
+    hostport = hostclient.free_udp_port() if client else None
+    argv, env = emulator_command(case, workdir, iso, serial_log, hostport)
     with open(os.path.join(workdir, "command"), "w") as f:
         f.write(" ".join(argv) + "\n")
+    # The case's host-side client talks to the guest while the emulator runs.
+    client_problems, run_over = [], threading.Event()
+    if client:
+        deadline = time.monotonic() + case["timeout"]
+        client_thread = threading.Thread(target=lambda: client_problems.extend(
+            hostclient.CLIENTS[client["kind"]](client, hostport, serial_log, workdir, deadline, run_over)))
+        client_thread.start()
     # In workdir: Bochs' null network backend writes eth_null-* files to the cwd.
     status, seconds = run_in_group(argv, env, workdir, case["timeout"],
                                    os.path.join(workdir, "emulator.log"))
+    if client:
+        run_over.set()
+        client_thread.join()
     decided = bochs_decided_status(workdir) if case["emulator"] == "bochs" else None
     if status is not None and status < 0 and decided is not None:
         # Bochs sometimes segfaults in its own teardown after it has decided how
@@ -416,7 +429,7 @@ def run_case(case, build_dir):
         with open(serial_log, "rb") as f:
             raw = f.read()
     text = clean_log(raw)
-    problems = check_log(case, text, status) + check_pcap(case, workdir)
+    problems = check_log(case, text, status) + check_pcap(case, workdir) + client_problems
     if not problems:
         return Result(name, "PASS", seconds=seconds)
     tail = [line for line in text.split("\n") if line.strip()][-TAIL_LINES:]
@@ -438,6 +451,7 @@ def validate_cases(cases):
         case.setdefault("images", [])
         case.setdefault("pcap_expect", "")
         case.setdefault("disk_images", {})
+        case.setdefault("client", None)
         missing, extra = CASE_FIELDS - case.keys(), case.keys() - CASE_FIELDS
         if missing or extra:
             sys.exit(f"emu_tests.py: case {name}: missing {sorted(missing)}, unknown {sorted(extra)}")
@@ -450,6 +464,11 @@ def validate_cases(cases):
             sys.exit(f"emu_tests.py: case {name}: expects nothing")
         for regex in case["expect"] + case["forbid"]:
             re.compile(regex)
+        client = case["client"]
+        if client and (client.get("kind") not in hostclient.CLIENTS or "ready" not in client
+                       or case["emulator"] != "qemu"):
+            sys.exit(f"emu_tests.py: case {name}: client needs a kind of {sorted(hostclient.CLIENTS)}, "
+                     "a ready regex, and QEMU")
         for image, size in case["disk_images"].items():
             if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", image) or not isinstance(size, int) or size <= 0:
                 sys.exit(f"emu_tests.py: case {name}: disk image {image!r}: a plain file name and a size > 0")

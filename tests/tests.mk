@@ -28,7 +28,11 @@ UNIT_SRCS_cmdline := hypervisor/cmdline.c hypervisor/console.c hypervisor/lib/fo
 UNIT_SRCS_pci := hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 # Device ownership and the configuration space a VM sees, over a simulated bus.
 UNIT_TESTS += pci_owner
-UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
+UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/msi.c hypervisor/pci.c hypervisor/console.c \
+	hypervisor/lib/format.c
+# What an owner may write as an MSI/MSI-X message, and its shadows.
+UNIT_TESTS += msi
+UNIT_SRCS_msi := hypervisor/msi.c
 # Function-level reset of an assigned function, over a simulated one.
 UNIT_TESTS += pci_reset
 UNIT_SRCS_pci_reset := hypervisor/pci_reset.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
@@ -37,7 +41,17 @@ UNIT_SRCS_timer := hypervisor/lib/clockmath.c
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c
 UNIT_SRCS_guest_hostile := guest-stubs/hostile/model.c
+# The guest network stack, back to back and against frames captured from QEMU.
+UNIT_TESTS += net
+NET_SRCS := guest-stubs/runtime/net/net.c guest-stubs/runtime/net/arp.c
+UNIT_SRCS_net := $(NET_SRCS)
+# The network IOVM's L2 learning switch.
+UNIT_TESTS += switch
+UNIT_SRCS_switch := iovm/net/switch.c
 UNIT_TESTS += acpi
+# The split virtqueue shared by guests and IOVMs (both ends, hostile peers).
+UNIT_TESTS += vring
+UNIT_SRCS_vring := guest-stubs/runtime/vring.c
 UNIT_SRCS_acpi := hypervisor/acpi_tables.c
 UNIT_TESTS += policy elf_image
 # The decoder of instructions that touch emulated MMIO (ECAM).
@@ -112,6 +126,16 @@ FUZZ_TARGETS += mmio_decode
 FUZZ_SRCS_mmio_decode := hypervisor/mmio_decode.c
 FUZZ_MKSEEDS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
 FUZZ_SEEDDEPS_mmio_decode = tests/fuzz/make_mmio_seeds.sh
+# Both ends of the split virtqueue, consuming what a hostile peer wrote.
+FUZZ_TARGETS += vring
+FUZZ_SRCS_vring := guest-stubs/runtime/vring.c
+FUZZ_MKSEEDS_vring = $(PYTHON) tests/fuzz/make_vring_seeds.py
+FUZZ_SEEDDEPS_vring = tests/fuzz/make_vring_seeds.py
+# The guest network stack's receive path, seeded with frames from QEMU's slirp.
+FUZZ_TARGETS += net
+FUZZ_SRCS_net := $(NET_SRCS)
+FUZZ_MKSEEDS_net = $(PYTHON) tests/fuzz/make_net_seeds.py
+FUZZ_SEEDDEPS_net = tests/fuzz/make_net_seeds.py $(wildcard tests/fixtures/net/*.bin)
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
 UNIT_BINS += $(FUZZ_REPLAYS)
@@ -133,7 +157,7 @@ $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	$(Q)clang -std=c11 -D_DEFAULT_SOURCE -DHOST_TEST -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -o $@ $< $(FUZZ_SRCS_$*)
+		-Iinclude -Ihypervisor/include -Ihypervisor/arch/x86/include -Iguest-stubs -o $@ $< $(FUZZ_SRCS_$*)
 
 .PHONY: fuzz fuzz-deps
 fuzz-deps:

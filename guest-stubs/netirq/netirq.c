@@ -16,6 +16,15 @@
  * refused (-HV_EINVAL), and that a NIC with interrupts masked (IMS = 0)
  * leaves the handler alone while frames are received.
  *
+ * Run as "netmsi" it drives an e1000e (82574L, 8086:10d3, the same
+ * registers for this) by plain MSI instead (docs/devices.md, "MSI and
+ * MSI-X"): first two messages the hypervisor must refuse (an address
+ * outside the interrupt range, and vector 0x30), each time checking that
+ * MSI Enable reads back 0; then address 0xfee00000 and data 0x61 (its
+ * virtual vector), Enable, and the same receive test, with the handler on
+ * vector 0x61 and nothing to acknowledge (MSI is edge-triggered):
+ *   TEST netmsi: msi-refused PASS, msi PASS, rx-irq PASS, masked-quiet PASS
+ *
  * e1000 (82540EM): Intel 8254x Software Developer's Manual: registers
  * 13.4, receive descriptor 3.2.3, ICR bits 13.4.17.
  */
@@ -26,6 +35,21 @@
 
 
 
+
+/* e1000e and the MSI capability (PCI 3.0, 6.8.1). */
+#define E1000E_DEVICE		0x10d3	/* 82574L */
+#define E1000_INT_TXDW		BIT(0)	/* transmit descriptor written back */
+#define PCI_STATUS_REG		0x06
+# define PCI_STATUS_CAP_LIST	BIT(4)
+#define PCI_CAP_PTR		0x34
+#define PCI_CAP_ID_MSI		0x05
+#define MSI_FLAGS		0x02
+# define MSI_FLAGS_ENABLE	BIT(0)
+# define MSI_FLAGS_64BIT	BIT(7)
+#define MSI_ADDRESS_LO		0x04
+#define MSI_ADDRESS_HI		0x08
+#define MSI_VECTOR		(UHV_MSI_VECTOR_BASE + 1)
+#define LINK_WAIT_NS		(2 * NSEC_PER_SEC)
 
 #define RX_DESCS		8	/* 128 bytes: the smallest RDLEN */
 #define RX_BUF_SIZE		2048
@@ -46,6 +70,8 @@ static volatile uint32_t *regs;
 static uint8_t mac[6];
 static unsigned int vector;
 static unsigned int rx_next;
+static bool use_msi;
+static struct pci_fn nic;
 
 /* Filled by the interrupt handler only. */
 static volatile uint64_t handler_runs, frames_seen, acks_taken;
@@ -93,7 +119,7 @@ static void nic_interrupt(struct trap_frame *frame)
 	icr_seen |= icr;
 	if (icr & E1000_INT_RXT0)
 		rx_drain();
-	if (hc_irq_ack(vector) == 1)
+	if (!use_msi && hc_irq_ack(vector) == 1)
 		acks_taken++;
 }
 
@@ -101,12 +127,14 @@ static bool nic_init(void)
 {
 	struct pci_fn a;
 
-	if (!test_check(pci_find_id(E1000_VENDOR, E1000_DEVICE, &a), "no e1000 among this VM's PCI functions"))
+	if (!test_check(pci_find_id(E1000_VENDOR, use_msi ? E1000E_DEVICE : E1000_DEVICE, &a),
+			"no %s among this VM's PCI functions", use_msi ? "e1000e" : "e1000"))
 		return false;
+	nic = a;
 	vector = pci_cfg_read8(a, PCI_INTERRUPT_LINE);
 	uint8_t pin = pci_cfg_read8(a, PCI_INTERRUPT_PIN);
-	test_log("e1000 at %02x:%02x.%u: interrupt pin %u, Interrupt Line (its virtual vector) %#x", a.bus,
-		 a.dev, a.fn, pin, vector);
+	test_log("%s at %02x:%02x.%u: interrupt pin %u, Interrupt Line (its virtual vector) %#x",
+		 use_msi ? "e1000e" : "e1000", a.bus, a.dev, a.fn, pin, vector);
 	if (!test_check(pin == 1 && vector >= 32 && vector < 0xff, "no routed INTx (pin %u, line %#x)", pin,
 			vector))
 		return false;
@@ -124,8 +152,13 @@ static bool nic_init(void)
 	for (unsigned int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)(i < 4 ? ral >> (8 * i) : rah >> (8 * (i - 4)));
 	reg_write(E1000_CTRL, reg_read(E1000_CTRL) | E1000_CTRL_SLU);
+	uint64_t deadline = time_ns() + LINK_WAIT_NS;
+	while (use_msi && !(reg_read(E1000_STATUS) & E1000_STATUS_LU) && time_ns() < deadline)
+		sleep_ns(10 * NSEC_PER_MSEC);	/* the e1000e's link comes up after autonegotiation */
 	test_log("MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 		 reg_read(E1000_STATUS) & E1000_STATUS_LU ? "up" : "down");
+	if (use_msi)
+		vector = MSI_VECTOR;	/* the INTx vector stays unused: MSI replaces it */
 	return test_check(irq_register(vector, nic_interrupt) == 0, "cannot register vector %#x", vector);
 }
 
@@ -182,6 +215,65 @@ static void wait_for(volatile bool *flag, uint64_t ns)
 		sleep_ns(10 * NSEC_PER_MSEC);
 }
 
+static uint8_t find_cap(struct pci_fn f, uint8_t id)
+{
+	if (!(pci_cfg_read16(f, PCI_STATUS_REG) & PCI_STATUS_CAP_LIST))
+		return 0;
+	uint8_t at = pci_cfg_read8(f, PCI_CAP_PTR) & 0xfc;
+	for (unsigned int n = 0; at && n < 48; n++) {
+		if (pci_cfg_read8(f, at) == id)
+			return at;
+		at = pci_cfg_read8(f, (uint8_t)(at + 1)) & 0xfc;
+	}
+	return 0;
+}
+
+/* Program the MSI capability with address/data and set Enable; returns what Enable reads back. */
+static bool msi_program(uint8_t cap, uint32_t address, uint16_t data)
+{
+	uint16_t flags = pci_cfg_read16(nic, cap + MSI_FLAGS);
+	uint8_t data_at = flags & MSI_FLAGS_64BIT ? 0x0c : 0x08;
+
+	pci_cfg_write16(nic, cap + MSI_FLAGS, (uint16_t)(flags & ~MSI_FLAGS_ENABLE));
+	pci_cfg_write32(nic, cap + MSI_ADDRESS_LO, address);
+	if (flags & MSI_FLAGS_64BIT)
+		pci_cfg_write32(nic, cap + MSI_ADDRESS_HI, 0);
+	pci_cfg_write16(nic, cap + data_at, data);
+	pci_cfg_write16(nic, cap + MSI_FLAGS, (uint16_t)(flags | MSI_FLAGS_ENABLE));
+	return pci_cfg_read16(nic, cap + MSI_FLAGS) & MSI_FLAGS_ENABLE;
+}
+
+/* Two messages the hypervisor must refuse (Enable stays 0), then the real one. */
+static bool msi_setup(void)
+{
+	test_begin("msi-refused");
+	uint8_t cap = find_cap(nic, PCI_CAP_ID_MSI);
+	if (!test_check(cap != 0, "no MSI capability")) {
+		test_end();
+		return false;
+	}
+	uint16_t flags = pci_cfg_read16(nic, cap + MSI_FLAGS);
+	bool ram = msi_program(cap, 0x10000000, MSI_VECTOR);	/* a DMA write to RAM, not an interrupt */
+	bool host = msi_program(cap, 0xfee00000, 0x30);		/* a host vector */
+	test_log("MSI capability at %#x, message control %#x: address 0x10000000 -> Enable %u; vector 0x30 -> "
+		 "Enable %u", cap, flags, ram, host);
+	test_check(!ram && !host, "an undeliverable message was enabled");
+	test_end();
+
+	test_begin("msi");
+	bool on = msi_program(cap, 0xfee00000, MSI_VECTOR);
+	uint8_t data_at = flags & MSI_FLAGS_64BIT ? 0x0c : 0x08;
+	uint32_t address = pci_cfg_read32(nic, cap + MSI_ADDRESS_LO);
+	uint16_t data = pci_cfg_read16(nic, cap + data_at);
+	test_log("MSI: address %#x data %#x (as written, read back), Enable %u, virtual vector %#x", address, data,
+		 on, MSI_VECTOR);
+	bool ok = test_check(on, "MSI Enable did not stick") &&
+		  test_check(address == 0xfee00000 && data == MSI_VECTOR, "the capability does not read back "
+			     "what was written");
+	test_end();
+	return ok;
+}
+
 static void rx_by_interrupt(void)
 {
 	test_begin("rx-irq");
@@ -189,7 +281,7 @@ static void rx_by_interrupt(void)
 	test_check(bogus == -HV_EINVAL, "HC_IRQ_ACK of vector %#x (not its device's) returned %lld, expected "
 		   "-HV_EINVAL", vector + 1, (long long)bogus);
 	rx_init();
-	reg_write(E1000_IMS, E1000_INT_RXT0 | E1000_INT_LSC);
+	reg_write(E1000_IMS, E1000_INT_RXT0 | E1000_INT_LSC | (use_msi ? E1000_INT_TXDW : 0));
 	arp_request();
 	test_log("ARP request sent: who has 10.0.2.2, tell 10.0.2.15; waiting for the reply by interrupt");
 	wait_for(&got_reply, REPLY_WAIT_NS);
@@ -197,7 +289,7 @@ static void rx_by_interrupt(void)
 		 "%llu acknowledgement(s) unmasked the line", (unsigned long long)handler_runs, vector,
 		 icr_seen, (unsigned long long)frames_seen, (unsigned long long)acks_taken);
 	if (test_check(handler_runs >= 1, "the interrupt handler never ran") &&
-	    test_check(acks_taken >= 1, "no HC_IRQ_ACK found an interrupt waiting") &&
+	    test_check(use_msi || acks_taken >= 1, "no HC_IRQ_ACK found an interrupt waiting") &&
 	    test_check(got_reply, "no ARP reply reached the handler within %llu ms",
 		       (unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC))) {
 		const uint8_t *r = reply;
@@ -230,10 +322,12 @@ static void quiet_when_masked(void)
 
 int guest_main(const struct uhv_boot_info *boot)
 {
-	(void)boot;
+	use_msi = !strcmp(boot->vm.name, "netmsi");
 	test_begin("nic");
 	bool ok = nic_init();
 	test_end();
+	if (ok && use_msi)
+		ok = msi_setup();
 	if (ok) {
 		rx_by_interrupt();
 		quiet_when_masked();

@@ -5,6 +5,8 @@
 
 #define PTE_PRESENT		BIT(0)
 #define PTE_WRITE		BIT(1)
+#define PTE_PWT			BIT(3)
+#define PTE_PCD			BIT(4)
 #define PTE_LARGE		BIT(7)
 #define PTE_NX			BIT(63)
 #define PTE_ADDR_MASK		GENMASK(51, 12)
@@ -28,7 +30,7 @@ static uint64_t *next_table(uint64_t *entry)
 	return t;
 }
 
-int paging_map_identity(uint64_t gpa)
+static int map_identity(uint64_t gpa, uint64_t attrs)
 {
 	if (gpa >= CANONICAL_LIMIT)
 		return -HV_ERANGE;
@@ -46,9 +48,20 @@ int paging_map_identity(uint64_t gpa)
 	uint64_t *pde = &pd[(gpa >> 21) & 511];
 	if (*pde & PTE_PRESENT)
 		return 0;
-	*pde = ALIGN_DOWN(gpa, PAGING_LARGE_PAGE) | PTE_PRESENT | PTE_WRITE | PTE_LARGE | PTE_NX;
+	*pde = ALIGN_DOWN(gpa, PAGING_LARGE_PAGE) | PTE_PRESENT | PTE_WRITE | PTE_LARGE | PTE_NX | attrs;
 	invlpg(ALIGN_DOWN(gpa, PAGING_LARGE_PAGE));
 	return 0;
+}
+
+int paging_map_identity(uint64_t gpa)
+{
+	return map_identity(gpa, 0);
+}
+
+/* PCD + PWT with PAT bit 0 select PAT entry 3, UC in the power-on PAT (SDM 11.12.3). */
+int paging_map_mmio(uint64_t gpa)
+{
+	return map_identity(gpa, PTE_PCD | PTE_PWT);
 }
 
 /* The leaf entry's attribute bits. */

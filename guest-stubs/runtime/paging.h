@@ -21,6 +21,14 @@
  */
 int paging_map_identity(uint64_t gpa);
 
+/*
+ * The same for device registers (a BAR): the mapping is uncached (PCD,
+ * PWT), so that every access reaches the device in program order, whatever
+ * memory type the hypervisor's EPT/NPT gives the page. A region that is
+ * mapped already keeps its mapping (and its memory type).
+ */
+int paging_map_mmio(uint64_t gpa);
+
 /* Attributes for paging_map(); readable is implied. */
 #define PAGING_WRITE		BIT(0)
 #define PAGING_EXEC		BIT(1)

@@ -49,20 +49,36 @@ int sleep_ns(uint64_t ns)
 	uint64_t deadline = now + ns < now ? ~0ULL : now + ns;
 	unsigned long blocks = 0;
 
-	timer_fired = false;
-	int64_t ret = hc_timer_set(deadline, RT_TIMER_VECTOR);
-	if (ret < 0) {
-		irq_restore(flags);
-		return (int)ret;
-	}
-	while (!timer_fired) {
-		hc_block();
-		__asm__ volatile("sti; nop; cli" ::: "memory");
-		if (!timer_fired && ++blocks == BLOCK_WITHOUT_DELIVERY_WARN)
-			gprintf("runtime: HC_BLOCK returned %lu times without the timer interrupt "
-				"being delivered (deadline %llu ns, now %llu ns)\n", blocks,
-				(unsigned long long)deadline, (unsigned long long)time_ns());
-	}
+	/* A timer interrupt armed by wait_interrupt_until() may still be
+	 * pending: it is told apart by the clock, and the timer armed again. */
+	do {
+		timer_fired = false;
+		int64_t ret = hc_timer_set(deadline, RT_TIMER_VECTOR);
+		if (ret < 0) {
+			irq_restore(flags);
+			return (int)ret;
+		}
+		while (!timer_fired) {
+			hc_block();
+			__asm__ volatile("sti; nop; cli" ::: "memory");
+			if (!timer_fired && ++blocks == BLOCK_WITHOUT_DELIVERY_WARN)
+				gprintf("runtime: HC_BLOCK returned %lu times without the timer interrupt "
+					"being delivered (deadline %llu ns, now %llu ns)\n", blocks,
+					(unsigned long long)deadline, (unsigned long long)time_ns());
+		}
+	} while (time_ns() < deadline);
 	irq_restore(flags);
+	return 0;
+}
+
+int wait_interrupt_until(uint64_t deadline_ns)
+{
+	if (deadline_ns) {
+		int64_t ret = hc_timer_set(deadline_ns, RT_TIMER_VECTOR);
+		if (ret < 0)
+			return (int)ret;
+	}
+	hc_block();
+	__asm__ volatile("sti; nop; cli" ::: "memory");
 	return 0;
 }

@@ -38,6 +38,20 @@ uint64_t time_ns(void);
  */
 int sleep_ns(uint64_t ns);
 
+/*
+ * For event loops: block until a virtual interrupt (any vector: a device,
+ * a channel, the timer) is pending, or VM time deadline_ns (0: none) has
+ * passed, then let it in. Call with interrupts off, after checking the
+ * flags the handlers set (with interrupts off nothing can set them between
+ * the check and HC_BLOCK, and HC_BLOCK returns at once if an interrupt is
+ * pending); returns with interrupts off, after the handler of at least one
+ * pending interrupt has run (the caller checks its flags and calls again).
+ * Arms the runtime's timer when deadline_ns is not 0; a timer interrupt
+ * left pending by it does not shorten a later sleep_ns(). Returns 0, or
+ * the negative error of HC_TIMER_SET.
+ */
+int wait_interrupt_until(uint64_t deadline_ns);
+
 /* Timer interrupts taken so far. */
 uint64_t timer_interrupt_count(void);
 

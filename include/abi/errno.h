@@ -14,6 +14,7 @@
 #define HV_ENOENT	2	/* no such object (VM, channel, table, device) */
 #define HV_EIO		5	/* device or firmware misbehaved */
 #define HV_E2BIG	7	/* argument list or table too long */
+#define HV_EAGAIN	11	/* nothing to do now: try again later (empty ring) */
 #define HV_ENOMEM	12	/* out of memory */
 #define HV_EFAULT	14	/* bad guest address */
 #define HV_EBUSY	16	/* resource already in use */
@@ -22,6 +23,7 @@
 #define HV_EINVAL	22	/* invalid argument */
 #define HV_EPIPE	32	/* the other end is not running */
 #define HV_ERANGE	34	/* value out of range */
+#define HV_ENOSPC	28	/* no room left (full ring) */
 #define HV_ENOSYS	38	/* unknown operation */
 #define HV_EBADMSG	74	/* malformed structure (bad checksum, bad length) */
 #define HV_EOVERFLOW	75	/* arithmetic overflow in an argument */

@@ -91,22 +91,32 @@
 /*
  * Program MSI-X table entry arg 2 of this VM's PCI function arg 1 (bus << 8 |
  * device << 3 | function, segment 0) to raise virtual vector arg 3
- * (UHV_MSI_VECTOR_BASE..UHV_MSI_VECTOR_LAST). The VM never writes the
- * table itself (its page is not mapped: a write stops the VM); the
- * hypervisor writes the entry in remappable format (VT-d interrupt
- * remapping), naming an entry of its own table that delivers a host
- * vector, accepted only from this function's requester id. The interrupt
- * is edge-triggered: each message raises the virtual vector once, with
- * nothing to acknowledge (no HC_IRQ_ACK). Vector 0 tears the entry down
- * (masked). The VM then sets MSI-X Enable (message control bit 15) in the
- * capability, the one bit it may write there besides Function Mask (14).
+ * (UHV_MSI_VECTOR_BASE..UHV_MSI_VECTOR_LAST). A convenience: the VM may
+ * equally write the entry into the table itself (address 0xfee00000 with
+ * the destination ignored, data = the vector, then clear the entry's mask
+ * bit), which the hypervisor emulates (the table's page is trapped: reads
+ * return what the VM wrote). This call writes the same shadow entry: masked,
+ * address 0xfee00000, data vector, unmasked. Either way the hypervisor
+ * writes the device's real entry in remappable format (VT-d interrupt
+ * remapping), naming an entry of its own table that delivers a host vector,
+ * accepted only from this function's requester id; a message it cannot
+ * deliver (address outside 0xFEEx_xxxx or in remappable format, upper
+ * address not 0, vector outside the range, delivery mode not fixed or
+ * lowest priority, level trigger) is refused and logged, the entry stays
+ * masked, and the device never sees it. The interrupt is edge-triggered:
+ * each message raises the virtual vector once, with nothing to acknowledge
+ * (no HC_IRQ_ACK). Vector 0 tears the entry down (masked, its remapping
+ * entry released). The VM then sets MSI-X Enable (message control bit 15)
+ * in the capability, the one bit it may write there besides Function Mask
+ * (14). Plain MSI has no call: the VM programs its MSI capability the
+ * normal way, with the same rules (docs/devices.md, "MSI and MSI-X").
  * Returns 0; -HV_ENOENT: not one of this VM's functions; -HV_ENODEV: no
- * MSI-X capability, or no interrupt remapping on this machine (use INTx);
+ * MSI-X capability, MSI-X refused for it (a table the hypervisor cannot
+ * reach), or no interrupt remapping on this machine (use INTx);
  * -HV_ERANGE: entry beyond the table; -HV_EINVAL: vector outside the
  * range; -HV_EBUSY: the vector is in use by another of its entries;
- * -HV_ENOMEM: no host vector left; -HV_EIO: the entry did not take the
- * write (memory decode off: set it in the command register first).
- * docs/devices.md, "Interrupts".
+ * -HV_ENOMEM: no host vector or remapping entry left; -HV_EIO: the
+ * device's entry did not take the write. docs/devices.md, "Interrupts".
  */
 #define HC_MSI_SETUP		9
 #define UHV_MSI_VECTOR_BASE	0x60

@@ -69,7 +69,15 @@ struct uhv_boot_info {
 	 */
 	uint64_t ecam_base;		/* bus 0's configuration space, 1 MiB per bus */
 	uint8_t ecam_bus_start, ecam_bus_end;
-	uint8_t reserved[6];
+	uint16_t reserved;
+	/*
+	 * Where this IOVM's devices' DMA lands. 0 with an IOMMU (I/O address
+	 * = guest-physical address), and for guests. Without one (devices
+	 * assigned with unprotected-dma) a device sees host-physical
+	 * addresses: guest-physical gpa is host-physical gpa +
+	 * dma_offset_2m * 2 MiB (a VM's RAM is one 2 MiB-aligned block).
+	 */
+	uint32_t dma_offset_2m;
 	/*
 	 * The channels this VM is an end of (abi/channel.h, docs/channels.md),
 	 * in policy order: channels[k] interrupts on UHV_CHANNEL_VECTOR_BASE + k.
@@ -81,6 +89,7 @@ struct uhv_boot_info {
 };
 
 _Static_assert(sizeof(struct uhv_vm_info) == 40, "uhv_vm_info layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_boot_info, dma_offset_2m) == 76, "uhv_boot_info layout is ABI");
 _Static_assert(sizeof(struct uhv_boot_info) == 88 + UHV_VM_CHANNELS_MAX * 88, "uhv_boot_info layout is ABI");
 _Static_assert(__builtin_offsetof(struct uhv_boot_info, channel_count) == 80, "uhv_boot_info layout is ABI");
 _Static_assert(__builtin_offsetof(struct uhv_boot_info, channels) == 88, "uhv_boot_info layout is ABI");

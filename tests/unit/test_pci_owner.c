@@ -36,6 +36,21 @@ bool time_ns_since_boot(uint64_t *ns)
 	return false;
 }
 
+/* The direct map's limit, as the test wants it (the real one is 64 TiB). */
+static uint64_t reachable_limit = 0x0000400000000000ULL;
+bool remap_reachable(paddr_t pa, size_t len)
+{
+	return len && pa + len >= pa && pa + len <= reachable_limit;
+}
+
+/* pci_irq.c's half of the MSI capability: applies the write to the shadow, as it would with a good message. */
+static unsigned int msi_cap_writes;
+void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int size, uint32_t value)
+{
+	msi_cap_writes++;
+	msi_cap_write(&a->msi_layout, &a->msi_shadow, off, size, value);
+}
+
 static unsigned int log_count(const char *what)
 {
 	unsigned int n = 0;
@@ -257,6 +272,9 @@ TEST(the_table_knows_the_owners_and_the_msix_tables)
 	a = pci_owner_next(1, &cursor);
 	CHECK(a && a->msix_bar == 0 && a->msix_table == 0xfebf2000 && a->msix_table_size == 128);
 	CHECK(a && a->msi_cap == 0x40 && a->msi_cap_len == 0x18 && a->msix_cap == 0x60);
+	CHECK(a && a->msix_pba == 0xfebf3000 && a->msix_pba_size == 8 && !a->msix_refused);
+	CHECK(a && a->msix_page == 0xfebf2000 && a->msix_page_end == 0xfebf3000);
+	CHECK(pci_owner_msix_page_at(1, 0xfebf2ffc) == a && pci_owner_msix_page_at(1, 0xfebf3000) == NULL);
 	CHECK(pci_owner_next(1, &cursor) == NULL);
 
 	/* A function that vanished from the device table. */
@@ -455,8 +473,72 @@ TEST(msix_enable_and_function_mask_are_writable_with_remapping)
 	wr(1, 3, 0x44, 4, 0xfee00000);
 	CHECK_EQ(get(&fakes[1], 0x44, 4), 0);
 	CHECK_EQ(log_count("00:03.0 write to its MSI-X capability at 0x64 refused (only MSI-X Enable and "
-			   "Function Mask are writable; entries are set with HC_MSI_SETUP)"), 1);
+			   "Function Mask are writable; the table entries are in the table)"), 1);
 	CHECK_EQ(log_count("capability at"), 1);
+}
+
+/* With interrupt remapping the MSI capability is emulated: writes go to pci_irq.c, reads give the shadow. */
+TEST(msi_capability_is_shadowed_with_remapping)
+{
+	setup();
+	size_t cursor = 0;
+	struct pci_assigned *nvme = NULL;
+	for (struct pci_assigned *a; (a = pci_owner_next(1, &cursor));)
+		if (a->msi_cap)
+			nvme = a;
+	CHECK(nvme != NULL);
+	nvme->msi_emulated = true;
+	msi_cap_writes = 0;
+	unsigned int writes = fakes[1].writes;
+
+	wr(1, 3, 0x44, 4, 0xfee01003);				/* address: bits 1:0 reserved */
+	wr(1, 3, 0x48, 4, 0);
+	wr(1, 3, 0x4c, 2, 0x61);
+	wr(1, 3, 0x42, 2, 0xffff);				/* Enable and MME in the shadow only */
+	CHECK_EQ(msi_cap_writes, 4);
+	CHECK_EQ(fakes[1].writes, writes);			/* nothing reached the device here */
+	CHECK_EQ(rd(1, 3, 0x44, 4), 0xfee01000);
+	CHECK_EQ(rd(1, 3, 0x4c, 2), 0x61);
+	CHECK_EQ(rd(1, 3, 0x40, 4), (uint32_t)(BIT(7) | BIT(8) | 0x71) << 16 | 0x6000 | PCI_CAP_ID_MSI);
+	CHECK_EQ(get(&fakes[1], 0x44, 4), 0);
+	CHECK_EQ(log_count("capability at"), 0);
+	pci_owner_reset(1);					/* a new start forgets the shadow */
+	CHECK_EQ(rd(1, 3, 0x44, 4), 0);
+}
+
+/* An MSI-X table the hypervisor cannot reach through its direct map is refused, named, and never panics. */
+TEST(msix_table_beyond_the_direct_map_is_refused)
+{
+	build_bus();
+	put(&fakes[1], PCI_BASE_ADDRESS(1), 4, 0x5000);		/* BAR0 at 0x5000_febf0000: 80 TiB */
+	CHECK(pci_init() == 3);
+	memset(&pol, 0, sizeof(pol));
+	pol.vm_count = 1;
+	strcpy(pol.vms[0].name, "net");
+	strcpy(pol.devices[0].name, "disk");
+	pol.device_count = 1;
+	pol.assignment_count = 1;
+	pol.assignments[0] = (struct policy_assignment){ .sbdf = PCI_SBDF(0, 0, 3, 0), .owner = 1 };
+	console_len = 0;
+	CHECK_EQ(pci_owner_init(&pol), 1);
+	size_t cursor = 0;
+	struct pci_assigned *a = pci_owner_next(1, &cursor);
+	CHECK(a && a->msix_bar == 0 && a->msix_refused != NULL);
+	CHECK(a && a->msix_page == 0x5000febf2000ULL && a->msix_page_end == 0x5000febf3000ULL);
+	CHECK(pci_owner_msix_page_at(1, 0x5000febf2010ULL) == a);	/* still kept from the owner */
+	CHECK_EQ(log_count("pci: 00:03.0 MSI-X refused: table at 0x5000febf2000 (8 entries, BAR0): the table lies "
+			   "beyond the hypervisor's direct map"), 1);
+
+	/* A table that reaches past its BAR: refused too. */
+	build_bus();
+	put(&fakes[1], 0x64, 4, 0x3ff8);			/* 8 x 16 bytes from 0x3ff8: past 16 KiB */
+	CHECK(pci_init() == 3);
+	console_len = 0;
+	CHECK_EQ(pci_owner_init(&pol), 1);
+	cursor = 0;
+	a = pci_owner_next(1, &cursor);
+	CHECK(a && a->msix_refused != NULL && a->msix_page_end == 0xfebf4000);
+	CHECK_EQ(log_count("the table reaches beyond its BAR"), 1);
 }
 
 TEST(reset_quiesces_the_functions_and_forgets_the_emulated_state)

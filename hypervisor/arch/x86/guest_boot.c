@@ -11,7 +11,9 @@
 #include <arch/pagetable.h>
 #include <hv/acpi.h>
 #include <hv/channel.h>
+#include <hv/iommu.h>
 #include <hv/panic.h>
+#include <hv/pci_owner.h>
 #include <hv/string.h>
 #include <hv/vm.h>
 
@@ -95,6 +97,11 @@ int guest_boot_setup(struct vm *vm, void *mem, uint64_t entry, uint64_t image_en
 			bi->ecam_bus_end = m->bus_end;
 		}
 	}
+
+	/* Without an IOMMU an IOVM's devices DMA to host-physical addresses: it needs its offset. */
+	size_t cursor = 0;
+	if (!iommu_present() && pci_owner_next(vm->id, &cursor))
+		bi->dma_offset_2m = (uint32_t)(vm->mem_hpa / (2 * MiB));
 
 	vm->vcpu.regs = (struct vcpu_regs){
 		.rip = entry,

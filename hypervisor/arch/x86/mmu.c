@@ -115,9 +115,14 @@ void mmu_init(const struct boot_info *bi)
  * of physical space cached; that is enough for the firmware tables and
  * device registers early boot touches.
  */
+bool remap_reachable(paddr_t pa, size_t len)
+{
+	return len && !range_wraps(pa, len) && pa + len <= DIRECT_MAP_SIZE;
+}
+
 static void *remap(paddr_t pa, size_t len, unsigned int attrs)
 {
-	if (!len || range_wraps(pa, len) || pa + len > DIRECT_MAP_SIZE)
+	if (!remap_reachable(pa, len))
 		panic("remap: bad range %#llx+%#zx", (unsigned long long)pa, len);
 	if (!mmu_ready) {
 		if (pa + len > (paddr_t)BOOT_IDENTITY_GIB * GiB)

@@ -31,4 +31,12 @@ static inline paddr_t virt_to_phys(const void *va)
 void *memremap(paddr_t pa, size_t len);
 void *ioremap(paddr_t pa, size_t len);
 
+/*
+ * Whether [pa, pa + len) can be reached through the direct map at all (it
+ * covers only part of the physical address space): memremap()/ioremap()
+ * of anything else is a hypervisor bug (a panic), so callers with an
+ * address they did not choose (a device's BAR) ask first.
+ */
+bool remap_reachable(paddr_t pa, size_t len);
+
 #endif /* HV_MM_H */

@@ -37,6 +37,20 @@ void pci_irq_stop(struct vm *vm);
 /* HC_IRQ_ACK from vm: see include/abi/hypercall.h. */
 int64_t pci_irq_ack(struct vm *vm, uint64_t vector);
 
+/*
+ * The owner's access of size bytes (1, 2, 4, 8) at gpa on the unmapped
+ * MSI-X table pages of a (pci_owner_msix_page_at()): table entries from and
+ * into the shadow (a dword or qword, aligned; an entry unmasked with a
+ * deliverable message is bound to a remapping entry and programmed into the
+ * device, one that is not is refused and logged), PBA reads and any other
+ * register passed through to the device. Returns 0 (*value filled for a
+ * read); an error with *why if the access cannot be emulated (the caller
+ * stops the VM).
+ */
+struct pci_assigned;
+int pci_irq_msix_mmio(struct pci_assigned *a, uint64_t gpa, unsigned int size, bool write, uint64_t *value,
+		      const char **why);
+
 /* HC_MSI_SETUP from vm: see include/abi/hypercall.h. */
 int64_t pci_irq_msi_setup(struct vm *vm, uint64_t bdf, uint64_t entry, uint64_t vector);
 

@@ -13,6 +13,7 @@
 #ifndef HV_PCI_OWNER_H
 #define HV_PCI_OWNER_H
 
+#include <hv/msi.h>
 #include <hv/pci.h>
 #include <hv/types.h>
 
@@ -33,16 +34,33 @@ struct pci_assigned {
 	char owner_name[16];			/* for log lines */
 	char record[16];			/* the policy's device record that assigned it */
 
-	/* The MSI-X table: its pages stay unmapped in the owner; entries are set by HC_MSI_SETUP (pci_irq.c). */
+	/*
+	 * The MSI-X table: the pages it covers (msix_page..msix_page_end) stay
+	 * unmapped in the owner; its accesses there are emulated (pci_irq.c:
+	 * the table from the shadow, the PBA and any other register on those
+	 * pages passed through). msix_refused: the table cannot be emulated
+	 * (the reason; every access there stops the owner, MSI-X Enable stays
+	 * refused), its pages are still kept from the owner.
+	 */
 	int msix_bar;				/* BAR index holding the table, -1: no MSI-X */
 	uint64_t msix_table;			/* host-physical = guest-physical address */
 	uint64_t msix_table_size;		/* bytes: 16 per vector */
+	uint64_t msix_pba, msix_pba_size;	/* the pending bit array; size 0: not in msix_bar */
+	uint64_t msix_page, msix_page_end;	/* the unmapped pages: [msix_page, msix_page_end) */
+	const char *msix_refused;
+	struct msix_entry *msix_shadow;		/* what the owner wrote, one per entry (pci_irq_init()) */
 
-	/* Capabilities whose writes are refused: [offset, offset + length). */
+	/* Capabilities: [offset, offset + length). */
 	uint16_t msi_cap, msi_cap_len;
 	uint16_t msix_cap, msix_cap_len;
-	/* MSI-X Enable and Function Mask writable: interrupt remapping is on (pci_irq_init()). */
+	struct msi_cap_layout msi_layout;
+	/*
+	 * With interrupt remapping on (pci_irq_init()): MSI-X Enable and
+	 * Function Mask writable, and the MSI capability emulated from
+	 * msi_shadow (pci_irq_msi_cap_write()). Without it both are refused.
+	 */
 	bool msix_writable;
+	bool msi_emulated;
 	/* Its INTx, routed by pci_irq_init(): the owner's virtual vector, shown as its Interrupt Line; 0: none. */
 	uint8_t intx_vector;
 
@@ -50,6 +68,8 @@ struct pci_assigned {
 	uint8_t bar_sizing;			/* BAR registers holding all ones: reads give the size mask */
 	bool relocation_logged;
 	bool msi_write_logged;
+	struct msi_cap_shadow msi_shadow;	/* what the owner wrote into its MSI capability */
+	uint8_t msi_refusals_logged;		/* refused messages logged (pci_irq.c), at most a few */
 };
 
 /*
@@ -68,6 +88,16 @@ struct pci_assigned *pci_owner_next(uint32_t vm, size_t *cursor);
 
 /* The MSI-X table of one of vm's functions that holds gpa, or NULL. */
 const struct pci_assigned *pci_owner_msix_at(uint32_t vm, uint64_t gpa);
+
+/* The function of vm's whose unmapped MSI-X table pages hold gpa, or NULL. */
+struct pci_assigned *pci_owner_msix_page_at(uint32_t vm, uint64_t gpa);
+
+/*
+ * The owner's write into its MSI capability (off from the capability, size
+ * 1, 2 or 4, inside one dword), when a->msi_emulated: pci_irq.c applies it
+ * to the shadow and decides what the device sees.
+ */
+void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int size, uint32_t value);
 
 /*
  * Before vm starts (or restarts) and after it ends: its functions stop

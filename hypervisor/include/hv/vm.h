@@ -47,6 +47,7 @@ struct vm {
 	struct vcpu vcpu;		/* one vCPU per VM for now */
 	uint32_t pci_config_address;	/* its CONFIG_ADDRESS (port 0xCF8), latched per VM */
 	uint64_t ecam_accesses;		/* configuration accesses through the ECAM window, this start */
+	uint64_t msix_accesses;		/* emulated accesses to its MSI-X table pages, this start */
 	struct iommu_domain *dma_domain;	/* its devices' DMA space (IOVA = GPA), or NULL */
 	uint64_t dma_faults;		/* DMA faults of its devices, over all its starts */
 

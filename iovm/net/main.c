@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The network IOVM (docs/netvm.md): it owns the physical NIC, drives it
+ * (nic.h, e1000.c) and switches frames between it and its ports (switch.h).
+ *
+ * Ports today: 0, the uplink (the NIC), and the IOVM's own endpoint, a
+ * local port with the NIC's MAC that the self-check talks through. Guest
+ * ports (virtio channels) plug in as further ports with their own deliver
+ * function and their own vectors in the event loop.
+ *
+ * The event loop runs with interrupts off except while it waits: the
+ * handlers only set bits in `pending`, and all device and switch work is
+ * done in the loop, so nothing is shared with an interrupt handler but
+ * that word.
+ *
+ * Modes, by the VM's name: "netcheck..." runs the self-check (link, an ARP
+ * request for 10.0.2.2 from 10.0.2.14 through the switch and the NIC, the
+ * reply by interrupt) and stops with its verdict; any other name runs the
+ * self-check once for the log and then serves forever.
+ */
+#include <runtime/runtime.h>
+
+#include "nic.h"
+#include "switch.h"
+
+#define PENDING_NIC		BIT(0)	/* the NIC's INTx vector arrived */
+/* Later: one bit per channel vector. */
+
+#define RX_BUDGET		64	/* frames per pass before other work gets a turn */
+#define TX_BATCH		32	/* uplink frames collected per tail write */
+#define LINK_WAIT_NS		(3 * NSEC_PER_SEC)
+#define ARP_WAIT_NS		(5 * NSEC_PER_SEC)
+
+#define ETHERTYPE_ARP		0x0806
+#define ARP_LEN			28
+#define ARP_OP_REQUEST		1
+#define ARP_OP_REPLY		2
+
+/* QEMU user networking (and Bochs slirp): the gateway, and the address this IOVM uses. */
+static const uint8_t local_ip[4] = { 10, 0, 2, 14 };
+static const uint8_t gateway_ip[4] = { 10, 0, 2, 2 };
+
+struct netvm;
+/* Hand a frame to a port's side (the frame is valid during the call only, except for the uplink). */
+typedef void (*port_deliver_fn)(struct netvm *vm, unsigned int port, const uint8_t *frame, size_t len);
+
+struct netvm {
+	struct nic nic;
+	struct l2_switch sw;
+	port_deliver_fn deliver[SWITCH_MAX_PORTS];
+	unsigned int local_port;
+	volatile uint32_t pending;	/* PENDING_*: set by handlers, taken by the loop */
+	bool rx_more;			/* the last poll stopped at its budget */
+	bool link;
+	/* Uplink frames waiting for one tx_burst (their buffers stay valid until the flush). */
+	struct nic_frame tx_batch[TX_BATCH];
+	unsigned int tx_n;
+	uint64_t passes, wakeups;
+	/* The self-check's local endpoint. */
+	uint8_t arp_frame[ETH_FRAME_MIN];
+	bool got_reply;
+	uint8_t reply[64];
+	uint64_t sent_ns, reply_ns;
+	uint64_t local_rx;
+};
+
+static struct netvm netvm;
+
+static void nic_interrupt(struct trap_frame *frame)
+{
+	(void)frame;
+	netvm.pending |= PENDING_NIC;
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+static void uplink_flush(struct netvm *vm)
+{
+	unsigned int done = 0;
+
+	for (unsigned int tries = 0; done < vm->tx_n && tries < 2; tries++) {
+		if (tries)
+			vm->nic.ops->tx_reclaim(&vm->nic);
+		done += vm->nic.ops->tx_burst(&vm->nic, vm->tx_batch + done, vm->tx_n - done);
+	}
+	for (unsigned int i = done; i < vm->tx_n; i++)
+		switch_tx_dropped(&vm->sw, SWITCH_UPLINK, vm->tx_batch[i].len);
+	vm->tx_n = 0;
+}
+
+static void uplink_deliver(struct netvm *vm, unsigned int port, const uint8_t *frame, size_t len)
+{
+	(void)port;
+	if (vm->tx_n == TX_BATCH)
+		uplink_flush(vm);
+	vm->tx_batch[vm->tx_n++] = (struct nic_frame){ .data = frame, .len = len };
+}
+
+/* Switch a frame that arrived on in_port and hand it to every port it goes out on. */
+static void switch_frame(struct netvm *vm, unsigned int in_port, const uint8_t *frame, size_t len)
+{
+	uint32_t mask;
+
+	if (switch_forward(&vm->sw, in_port, frame, len, &mask))
+		return;		/* dropped: counted by the switch */
+	for (unsigned int p = 0; p < vm->sw.nports; p++)
+		if (mask & BIT(p)) {
+			if (vm->deliver[p])
+				vm->deliver[p](vm, p, frame, len);
+			else
+				switch_tx_dropped(&vm->sw, p, len);
+		}
+}
+
+static void uplink_rx(void *ctx, const uint8_t *frame, size_t len)
+{
+	switch_frame(ctx, SWITCH_UPLINK, frame, len);
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The local endpoint: it only looks for the ARP reply to its request. */
+static void local_deliver(struct netvm *vm, unsigned int port, const uint8_t *f, size_t len)
+{
+	(void)port;
+	vm->local_rx++;
+	if (vm->got_reply || len < ETH_HLEN + ARP_LEN || be16(f + 12) != ETHERTYPE_ARP)
+		return;
+	const uint8_t *arp = f + ETH_HLEN;
+	if (be16(arp + 6) == ARP_OP_REPLY && !memcmp(arp + 14, gateway_ip, 4) &&
+	    !memcmp(arp + 18, vm->nic.mac, ETH_ALEN) && !memcmp(arp + 24, local_ip, 4)) {
+		memcpy(vm->reply, f, MIN(len, sizeof(vm->reply)));
+		vm->got_reply = true;
+		vm->reply_ns = time_ns();
+	}
+}
+
+/* ---- the event loop ------------------------------------------------------ */
+
+static void service_nic(struct netvm *vm)
+{
+	struct nic *nic = &vm->nic;
+
+	if (vm->pending & PENDING_NIC) {
+		vm->pending &= ~(uint32_t)PENDING_NIC;
+		uint32_t ev = nic->ops->irq_service(nic);
+		if (ev & NIC_EVENT_LINK) {
+			bool up = nic->ops->link_up(nic);
+			if (up != vm->link)
+				gprintf("net: link %s\n", up ? "up" : "down");
+			vm->link = up;
+		}
+	}
+	/* Receive: every ready descriptor (up to the budget), through the switch. */
+	unsigned int n = nic->ops->rx_poll(nic, RX_BUDGET, uplink_rx, vm);
+	vm->rx_more = n == RX_BUDGET;
+	nic->ops->tx_reclaim(nic);
+}
+
+/* One pass: the NIC, then the ports (channels, later), then one uplink transmit. */
+static void service(struct netvm *vm)
+{
+	vm->passes++;
+	switch_tick(&vm->sw, time_ns());
+	service_nic(vm);
+	uplink_flush(vm);
+}
+
+/*
+ * Run the loop until done(vm) or VM time deadline_ns (0: forever).
+ * Returns true if done() said so. Interrupts are off throughout, except
+ * inside wait_interrupt_until().
+ */
+static bool netvm_run(struct netvm *vm, uint64_t deadline_ns, bool (*done)(struct netvm *vm))
+{
+	irq_disable();
+	for (;;) {
+		if (done && done(vm))
+			return true;
+		if (deadline_ns && time_ns() >= deadline_ns)
+			return false;
+		if (!vm->pending && !vm->rx_more) {
+			wait_interrupt_until(deadline_ns);
+			vm->wakeups++;
+		}
+		service(vm);
+	}
+}
+
+/* ---- bring-up and the self-check ---------------------------------------- */
+
+static bool link_is_up(struct netvm *vm)
+{
+	return vm->link;
+}
+
+static bool reply_arrived(struct netvm *vm)
+{
+	return vm->got_reply;
+}
+
+static void build_arp_request(struct netvm *vm)
+{
+	uint8_t *f = vm->arp_frame;
+	const uint8_t *mac = vm->nic.mac;
+
+	memset(f, 0, sizeof(vm->arp_frame));
+	memset(f, 0xff, ETH_ALEN);
+	memcpy(f + 6, mac, ETH_ALEN);
+	f[12] = ETHERTYPE_ARP >> 8;
+	f[13] = ETHERTYPE_ARP & 0xff;
+	uint8_t *arp = f + ETH_HLEN;
+	arp[1] = 1;		/* hardware type: Ethernet */
+	arp[2] = 0x08;		/* protocol type: IPv4 */
+	arp[4] = ETH_ALEN;
+	arp[5] = 4;
+	arp[7] = ARP_OP_REQUEST;
+	memcpy(arp + 8, mac, ETH_ALEN);
+	memcpy(arp + 14, local_ip, 4);
+	memcpy(arp + 24, gateway_ip, 4);
+}
+
+static bool bring_up(struct netvm *vm, const struct uhv_boot_info *boot)
+{
+	char mac[18];
+	struct nic *nic = &vm->nic;
+
+	test_begin("nic-up");
+	uint64_t dma_offset = (uint64_t)boot->dma_offset_2m * (2 * MiB);
+	if (dma_offset)
+		gprintf("net: no IOMMU: the NIC's DMA is untranslated, guest-physical + %#llx\n",
+			(unsigned long long)dma_offset);
+	int err = nic_probe(nic, dma_offset);
+	if (!test_check(!err, "no NIC brought up: %d", err))
+		return false;
+	gprintf("net: %s at %02x:%02x.%u (%04x:%04x), MAC %s (%s), interrupt vector %#x\n", nic->ops->name,
+		nic->pci.bus, nic->pci.dev, nic->pci.fn, nic->vendor, nic->device, nic_mac_str(nic->mac, mac),
+		nic->mac_from_eeprom ? "from the EEPROM" : "from RAL0/RAH0: EEPROM read failed",
+		nic->vector);
+	test_check(nic->mac_from_eeprom, "the MAC did not come from the EEPROM");
+	if (!test_check(nic->vector, "the NIC's INTx is not routed (Interrupt Line 0xff)") ||
+	    !test_check(irq_register(nic->vector, nic_interrupt) == 0, "cannot register vector %#x",
+			nic->vector))
+		return false;
+
+	switch_init(&vm->sw);
+	int up = switch_add_port(&vm->sw, SWITCH_PORT_UPLINK, NULL);
+	int local = switch_add_port(&vm->sw, SWITCH_PORT_LOCAL, nic->mac);
+	if (!test_check(up == SWITCH_UPLINK && local > 0, "switch ports: uplink %d, local %d", up, local))
+		return false;
+	vm->deliver[SWITCH_UPLINK] = uplink_deliver;
+	vm->deliver[local] = local_deliver;
+	vm->local_port = (unsigned int)local;
+
+	nic->ops->irq_enable(nic);
+	vm->link = nic->ops->link_up(nic);
+	if (!vm->link)
+		netvm_run(vm, time_ns() + LINK_WAIT_NS, link_is_up);
+	gprintf("net: link %s\n", vm->link ? "up" : "down");
+	test_check(vm->link, "link still down after %llu ms", (unsigned long long)(LINK_WAIT_NS / NSEC_PER_MSEC));
+	test_end();
+	return true;
+}
+
+static void log_counters(struct netvm *vm)
+{
+	const struct nic_counters *c = &vm->nic.stats;
+
+	gprintf("net: nic: tx %llu frames %llu bytes, %llu completed, %llu dropped; rx %llu frames %llu bytes, %llu dropped, "
+		"%llu overrun(s); %llu interrupt(s), %llu device error(s)\n",
+		(unsigned long long)c->tx_frames, (unsigned long long)c->tx_bytes,
+		(unsigned long long)c->tx_completed, (unsigned long long)c->tx_drops, (unsigned long long)c->rx_frames,
+		(unsigned long long)c->rx_bytes, (unsigned long long)c->rx_drops,
+		(unsigned long long)c->rx_overruns, (unsigned long long)c->interrupts,
+		(unsigned long long)c->device_errors);
+	for (unsigned int p = 0; p < vm->sw.nports; p++) {
+		const struct switch_port_counters *s = switch_counters(&vm->sw, p);
+		char drops[160];
+		int at = 0;
+
+		drops[0] = 0;
+		for (unsigned int r = 0; r < SWITCH_DROP_REASONS; r++)
+			if (s->drops[r] && at < (int)sizeof(drops))
+				at += format(drops + at, sizeof(drops) - (size_t)at, " %s %llu",
+					     switch_drop_name(r), (unsigned long long)s->drops[r]);
+		gprintf("net: switch port %u (%s): rx %llu frames %llu bytes, tx %llu frames %llu bytes, "
+			"drops:%s\n", p, p == SWITCH_UPLINK ? "uplink" : p == vm->local_port ? "local" : "guest",
+			(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
+			(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes, at ? drops : " none");
+	}
+	gprintf("net: event loop: %llu pass(es), %llu wake-up(s); switch table: %llu learned\n",
+		(unsigned long long)vm->passes, (unsigned long long)vm->wakeups,
+		(unsigned long long)vm->sw.learned);
+}
+
+static void arp_selfcheck(struct netvm *vm)
+{
+	test_begin("arp");
+	build_arp_request(vm);
+	vm->sent_ns = time_ns();
+	/* From the local port, through the switch: a broadcast, so out of the uplink. */
+	switch_frame(vm, vm->local_port, vm->arp_frame, sizeof(vm->arp_frame));
+	uplink_flush(vm);
+	gprintf("net: ARP request sent: who has 10.0.2.2, tell 10.0.2.14; waiting for the reply by interrupt\n");
+	bool ok = netvm_run(vm, vm->sent_ns + ARP_WAIT_NS, reply_arrived);
+	if (test_check(ok, "no ARP reply within %llu ms", (unsigned long long)(ARP_WAIT_NS / NSEC_PER_MSEC))) {
+		const uint8_t *a = vm->reply + ETH_HLEN;
+		char mac[18];
+
+		gprintf("net: ARP reply after %llu ms: 10.0.2.2 is at %s\n",
+			(unsigned long long)((vm->reply_ns - vm->sent_ns) / NSEC_PER_MSEC),
+			nic_mac_str(a + 8, mac));
+		test_check(vm->nic.stats.interrupts >= 1, "the reply came without a NIC interrupt");
+		test_check(switch_lookup(&vm->sw, a + 8) == SWITCH_UPLINK,
+			   "the gateway's MAC was not learned on the uplink");
+	}
+	vm->nic.ops->tx_reclaim(&vm->nic);
+	test_check(vm->nic.stats.tx_frames >= 1 && vm->nic.stats.tx_completed >= 1,
+		   "the request's transmit descriptor was not written back (%llu queued, %llu completed)",
+		   (unsigned long long)vm->nic.stats.tx_frames, (unsigned long long)vm->nic.stats.tx_completed);
+	log_counters(vm);
+	test_end();
+}
+
+int guest_main(const struct uhv_boot_info *boot)
+{
+	struct netvm *vm = &netvm;
+	bool check_only = !strncmp(boot->vm.name, "netcheck", 8);
+
+	if (!bring_up(vm, boot))
+		test_finish();
+	arp_selfcheck(vm);
+	if (check_only)
+		test_finish();
+	gprintf("net: serving\n");
+	netvm_run(vm, 0, NULL);
+	return 0;
+}
