@@ -7,6 +7,7 @@
  */
 #include <abi/errno.h>
 #include <abi/hypercall.h>
+#include <hv/channel.h>
 #include <hv/console.h>
 #include <hv/pci_irq.h>
 #include <hv/string.h>
@@ -129,6 +130,11 @@ static int64_t hc_msi_setup(struct vcpu *v, const struct hc_args *a, enum exit_a
 	return pci_irq_msi_setup(v->vm, a->a1, a->a2, a->a3);
 }
 
+static int64_t hc_channel_notify(struct vcpu *v, const struct hc_args *a, enum exit_action *next)
+{
+	return channel_notify(v, a->a1, next);
+}
+
 static const struct {
 	hc_handler_t fn;
 	const char *name;
@@ -142,6 +148,7 @@ static const struct {
 	[HC_STOP_SELF] = { hc_stop_self, "stop_self" },
 	[HC_IRQ_ACK] = { hc_irq_ack, "irq_ack" },
 	[HC_MSI_SETUP] = { hc_msi_setup, "msi_setup" },
+	[HC_CHANNEL_NOTIFY] = { hc_channel_notify, "channel_notify" },
 };
 
 enum exit_action vmexit_hypercall(struct vcpu *v)

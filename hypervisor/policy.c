@@ -22,6 +22,14 @@ const char *policy_role_name(enum uhv_vm_role role)
 	return "?";
 }
 
+const char *policy_channel_kind_name(enum uhv_channel_kind kind)
+{
+	switch (kind) {
+	case UHV_CHANNEL_NET:	return "net";
+	}
+	return "?";
+}
+
 const char *policy_restart_name(enum uhv_restart_policy restart)
 {
 	switch (restart) {
@@ -331,6 +339,192 @@ static int resolve_owners(const uint8_t *blob, const struct uhv_policy_header *h
 	return 0;
 }
 
+/* ---- Channels. ---- */
+
+/* A VM name field of a channel record ("frontend", "backend"): resolved later. */
+static int parse_end_name(const char *field, size_t size, const char *what, const char *channel,
+			  char *why, size_t why_size)
+{
+	size_t n = strnlen(field, size);
+
+	if (n == 0)
+		return format_reject(why, why_size, -HV_EINVAL, "channel '%s': %s is empty", channel, what);
+	if (n == size)
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': %s is not NUL-terminated within its %zu bytes", channel, what, size);
+	if (!all_zero(field + n, size - n))
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': %s field has nonzero bytes after its NUL", channel, what);
+	return 0;
+}
+
+/* IPv4 addresses are stored in network byte order: as a number, most significant byte first. */
+static uint32_t ipv4_value(uint32_t stored)
+{
+	const uint8_t *b = (const uint8_t *)&stored;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static const char *ipv4_str(uint32_t v, char *buf, size_t size)
+{
+	format(buf, size, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+	return buf;
+}
+
+static const char *mac_str(const uint8_t mac[6], char *buf, size_t size)
+{
+	format(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+static int parse_net_config(const struct uhv_policy_channel *c, const struct policy *pol,
+			    char *why, size_t why_size)
+{
+	static const uint8_t zero_mac[6];
+	const struct uhv_net_config *n = &c->net;
+	char a[20], b[20];
+
+	if (!memcmp(n->mac, zero_mac, sizeof(zero_mac)))
+		return format_reject(why, why_size, -HV_EINVAL, "channel '%s': MAC is zero", c->name);
+	/* IEEE 802: the I/G bit, the least significant bit of the first octet. */
+	if (n->mac[0] & 1)
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': MAC %s is a multicast address (a NIC needs a unicast one)",
+			      c->name, mac_str(n->mac, a, sizeof(a)));
+	for (uint32_t i = 0; i < pol->channel_count; i++)
+		if (pol->channels[i].kind == UHV_CHANNEL_NET &&
+		    !memcmp(pol->channels[i].net.mac, n->mac, sizeof(n->mac)))
+			return format_reject(why, why_size, -HV_EEXIST,
+				      "channel '%s': MAC %s is channel '%s''s too", c->name,
+				      mac_str(n->mac, a, sizeof(a)), pol->channels[i].name);
+	/* /31 and /32 leave no room for a host and a gateway with the network and broadcast addresses. */
+	if (n->prefix_len < 1 || n->prefix_len > 30)
+		return format_reject(why, why_size, -HV_ERANGE,
+			      "channel '%s': prefix length %u is out of range (1-30)", c->name, n->prefix_len);
+
+	uint32_t ip = ipv4_value(n->ipv4), gw = ipv4_value(n->gateway);
+	uint32_t mask = ~0U << (32 - n->prefix_len);
+	if ((ip & ~mask) == 0 || (ip & ~mask) == ~mask)
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': ip %s is the %s address of its subnet /%u", c->name,
+			      ipv4_str(ip, a, sizeof(a)), (ip & ~mask) ? "broadcast" : "network", n->prefix_len);
+	if ((ip & mask) != (gw & mask))
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': gateway %s is not in the subnet of %s/%u", c->name,
+			      ipv4_str(gw, b, sizeof(b)), ipv4_str(ip, a, sizeof(a)), n->prefix_len);
+	if (ip == gw)
+		return format_reject(why, why_size, -HV_EINVAL, "channel '%s': ip and gateway are both %s",
+			      c->name, ipv4_str(ip, a, sizeof(a)));
+	return 0;
+}
+
+static int parse_channel(const uint8_t *rec, struct policy *pol, char *why, size_t why_size)
+{
+	struct uhv_policy_channel c;
+	uint32_t index = pol->channel_count + 1;
+	char size[32];
+	int err;
+
+	memcpy(&c, rec, sizeof(c));
+	err = parse_name(c.name, sizeof(c.name), "channel", index, why, why_size);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < pol->channel_count; i++)
+		if (!strcmp(pol->channels[i].name, c.name))
+			return format_reject(why, why_size, -HV_EEXIST,
+				      "channel '%s': duplicate name (channel #%u has it too)", c.name, i + 1);
+	err = parse_end_name(c.frontend, sizeof(c.frontend), "frontend", c.name, why, why_size);
+	if (!err)
+		err = parse_end_name(c.backend, sizeof(c.backend), "backend", c.name, why, why_size);
+	if (err)
+		return err;
+	if (c.kind != UHV_CHANNEL_NET)
+		return format_reject(why, why_size, -HV_EINVAL, "channel '%s': unknown kind %u (1 net)",
+			      c.name, c.kind);
+	if (c.flags)
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': unknown field: flags %#x are not defined", c.name, c.flags);
+	if (c.reserved || c.net.reserved || c.net.reserved2)
+		return format_reject(why, why_size, -HV_EINVAL,
+			      "channel '%s': unknown field: reserved bytes are not zero", c.name);
+	if (c.size < UHV_CHANNEL_REGION_MIN || c.size > UHV_CHANNEL_REGION_MAX)
+		return format_reject(why, why_size, -HV_ERANGE,
+			      "channel '%s': size %s is out of range (4 KiB to 4 MiB)", c.name,
+			      format_size(size, sizeof(size), c.size));
+	if (c.size % UHV_CHANNEL_PAGE_SIZE)
+		return format_reject(why, why_size, -HV_EINVAL, "channel '%s': size %s is not a multiple of 4 KiB",
+			      c.name, format_size(size, sizeof(size), c.size));
+	err = parse_net_config(&c, pol, why, why_size);
+	if (err)
+		return err;
+
+	struct policy_channel *ch = &pol->channels[pol->channel_count++];
+	*ch = (struct policy_channel){
+		.kind = (enum uhv_channel_kind)c.kind,
+		.size = c.size,
+		.net = c.net,
+	};
+	memcpy(ch->name, c.name, sizeof(ch->name));
+	/* frontend, backend: set by resolve_channels() once every VM is known. */
+	pol->channel_memory += c.size + UHV_CHANNEL_PAGE_SIZE;
+	return 0;
+}
+
+static const struct policy_vm *vm_named(const struct policy *pol, const char *name)
+{
+	for (uint32_t i = 0; i < pol->vm_count; i++)
+		if (!strcmp(pol->vms[i].name, name))
+			return &pol->vms[i];
+	return NULL;
+}
+
+/* Every channel's ends are two VMs of this policy, the backend an IOVM, each an end of at most 8. */
+static int resolve_channels(const uint8_t *blob, const struct uhv_policy_header *hdr,
+			    struct policy *pol, char *why, size_t why_size)
+{
+	uint32_t per_vm[UHV_POLICY_MAX_VMS] = { 0 };
+	size_t off = sizeof(*hdr);
+	uint32_t k = 0;
+
+	/* The records were all checked by parse_records(): lengths and types are sound. */
+	for (uint32_t r = 0; r < hdr->record_count; r++) {
+		struct uhv_policy_record rec;
+		struct uhv_policy_channel c;
+
+		memcpy(&rec, blob + off, sizeof(rec));
+		off += rec.length;
+		if (rec.type != UHV_POLICY_RECORD_CHANNEL)
+			continue;
+		memcpy(&c, blob + off - rec.length, sizeof(c));
+		const struct policy_vm *fe = vm_named(pol, c.frontend);
+		const struct policy_vm *be = vm_named(pol, c.backend);
+		if (!fe)
+			return format_reject(why, why_size, -HV_ENOENT,
+				      "channel '%s': frontend '%s' is not a VM of this policy", c.name, c.frontend);
+		if (!be)
+			return format_reject(why, why_size, -HV_ENOENT,
+				      "channel '%s': backend '%s' is not a VM of this policy", c.name, c.backend);
+		if (fe == be)
+			return format_reject(why, why_size, -HV_EINVAL,
+				      "channel '%s': frontend and backend are both vm '%s'", c.name, c.frontend);
+		if (be->role != UHV_ROLE_IOVM)
+			return format_reject(why, why_size, -HV_EPERM,
+				      "channel '%s': backend '%s' is a %s: a backend must be an IOVM",
+				      c.name, c.backend, policy_role_name(be->role));
+		const struct policy_vm *ends[2] = { fe, be };
+		for (int e = 0; e < 2; e++)
+			if (++per_vm[ends[e]->id - 1] > UHV_VM_CHANNELS_MAX)
+				return format_reject(why, why_size, -HV_E2BIG,
+					      "channel '%s': vm '%s' would be an end of more than %u channels",
+					      c.name, ends[e]->name, UHV_VM_CHANNELS_MAX);
+		pol->channels[k].frontend = fe->id;
+		pol->channels[k].backend = be->id;
+		k++;
+	}
+	return 0;
+}
+
 static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hdr,
 			 struct policy *pol, char *why, size_t why_size)
 {
@@ -358,7 +552,8 @@ static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hd
 			return format_reject(why, why_size, -HV_EBADMSG,
 				      "record %u at offset %#zx: truncated (length %u, the policy ends at %#zx)",
 				      r, off, rec.length, total);
-		if (rec.type != UHV_POLICY_RECORD_VM && rec.type != UHV_POLICY_RECORD_DEVICE)
+		if (rec.type != UHV_POLICY_RECORD_VM && rec.type != UHV_POLICY_RECORD_DEVICE &&
+		    rec.type != UHV_POLICY_RECORD_CHANNEL)
 			return format_reject(why, why_size, -HV_ENOTSUP,
 				      "record %u: unknown type %u (written for a newer hypervisor?)",
 				      r, rec.type);
@@ -374,6 +569,15 @@ static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hd
 				return format_reject(why, why_size, -HV_E2BIG, "more than %u VMs",
 						     UHV_POLICY_MAX_VMS);
 			err = parse_vm(blob + off, pol, why, why_size);
+		} else if (rec.type == UHV_POLICY_RECORD_CHANNEL) {
+			if (rec.length != sizeof(struct uhv_policy_channel))
+				return format_reject(why, why_size, -HV_EBADMSG,
+					      "record %u: channel record is %u bytes, expected %zu",
+					      r, rec.length, sizeof(struct uhv_policy_channel));
+			if (pol->channel_count == UHV_POLICY_MAX_CHANNELS)
+				return format_reject(why, why_size, -HV_E2BIG, "more than %u channels",
+						     UHV_POLICY_MAX_CHANNELS);
+			err = parse_channel(blob + off, pol, why, why_size);
 		} else {
 			if (rec.length != sizeof(struct uhv_policy_device))
 				return format_reject(why, why_size, -HV_EBADMSG,
@@ -393,7 +597,10 @@ static int parse_records(const uint8_t *blob, const struct uhv_policy_header *hd
 			      "%zu bytes after the last of %u records", total - off, hdr->record_count);
 	if (!pol->vm_count)
 		return format_reject(why, why_size, -HV_EINVAL, "no VMs (at least one is needed)");
-	return resolve_owners(blob, hdr, pol, why, why_size);
+	int err = resolve_owners(blob, hdr, pol, why, why_size);
+	if (err)
+		return err;
+	return resolve_channels(blob, hdr, pol, why, why_size);
 }
 
 static int parse(const uint8_t *blob, size_t size, struct policy *out, char *why, size_t why_size)
@@ -513,6 +720,13 @@ int policy_check_resources(struct policy *pol, const struct boot_info *bi, uint6
 		vm->image_entry = info.entry;
 		vm->image_end = info.image_end;
 	}
+	total += pol->channel_memory;
+	if (total > free_bytes)
+		return format_reject(why, why_size, -HV_ENOMEM,
+			      "channels: their %s of shared memory bring the total to %s, "
+			      "more than the %llu MiB of free RAM",
+			      format_size(a, sizeof(a), pol->channel_memory), format_size(b, sizeof(b), total),
+			      (unsigned long long)(free_bytes / MiB));
 	pol->resources_checked = true;
 	return 0;
 }

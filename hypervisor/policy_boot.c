@@ -6,6 +6,7 @@
  */
 #include <abi/errno.h>
 #include <hv/console.h>
+#include <hv/format.h>
 #include <hv/iommu.h>
 #include <hv/mm.h>
 #include <hv/policy.h>
@@ -44,6 +45,19 @@ static void print_table(const struct policy *pol)
 			policy_device_match_str(d, match, sizeof(match)),
 			d->flags & UHV_DEVICE_UNPROTECTED_DMA ? ", unprotected-dma" : "",
 			d->flags & UHV_DEVICE_SHARED_REQUESTER_ID_OK ? ", shared-requester-id-ok" : "");
+	}
+	for (uint32_t i = 0; i < pol->channel_count; i++) {
+		const struct policy_channel *c = &pol->channels[i];
+		const struct uhv_net_config *n = &c->net;
+		const uint8_t *ip = (const uint8_t *)&n->ipv4, *gw = (const uint8_t *)&n->gateway;
+		char size[32];
+
+		pr_info("policy: channel %-13s %s: frontend '%s', backend '%s', %s, "
+			"mac %02x:%02x:%02x:%02x:%02x:%02x ip %u.%u.%u.%u/%u gateway %u.%u.%u.%u",
+			c->name, policy_channel_kind_name(c->kind), pol->vms[c->frontend - 1].name,
+			pol->vms[c->backend - 1].name, format_size(size, sizeof(size), c->size),
+			n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
+			ip[0], ip[1], ip[2], ip[3], n->prefix_len, gw[0], gw[1], gw[2], gw[3]);
 	}
 }
 

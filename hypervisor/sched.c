@@ -6,16 +6,22 @@
 #include <hv/time.h>
 #include <hv/vm.h>
 
-static uint64_t idle_halts;
-
 /*
  * IOVMs always run before guests (guests wait on them, never the other way
  * round); within a role the policy's priority decides.
  */
-static unsigned int sched_rank(const struct vm *vm)
+unsigned int sched_rank(const struct vm *vm)
 {
 	return (vm->cfg.role == UHV_ROLE_IOVM ? 256 : 0) + vm->cfg.priority;
-}	/* times the CPU halted with nothing to run */
+}
+
+/* Within a rank, a VM a channel peer just notified goes first (it is what the notifier waits for). */
+static unsigned int sched_key(const struct vm *vm)
+{
+	return sched_rank(vm) * 2 + (vm->sched_boost ? 1 : 0);
+}
+
+static uint64_t idle_halts;	/* times the CPU halted with nothing to run */
 
 /* Print every VM's summary and end the run; success iff all stopped cleanly. */
 static __noreturn void sched_finish(void)
@@ -67,7 +73,7 @@ __noreturn void sched_run(void)
 			vcpu_check_timer(v, now);
 			if (v->timer_deadline)
 				next_deadline = MIN(next_deadline, v->timer_deadline);
-			if (v->state == VCPU_RUNNABLE && (!pick || sched_rank(vm) > sched_rank(pick->vm))) {
+			if (v->state == VCPU_RUNNABLE && (!pick || sched_key(vm) > sched_key(pick->vm))) {
 				pick = v;
 				pick_index = i;
 			}
@@ -90,6 +96,7 @@ __noreturn void sched_run(void)
 		}
 
 		next_index = pick_index + 1;	/* round robin among equal priorities */
+		pick->vm->sched_boost = false;
 		timer_arm_deadline(MIN(now + time_ns_to_tsc(SCHED_SLICE_NS), next_deadline));
 		be->vcpu_run(pick);
 

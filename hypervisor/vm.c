@@ -5,6 +5,7 @@
  */
 #include <abi/errno.h>
 #include <arch/guest_boot.h>
+#include <hv/channel.h>
 #include <hv/console.h>
 #include <hv/elf_image.h>
 #include <hv/format.h>
@@ -135,6 +136,7 @@ int vm_start(struct vm *vm)
 	vm->vcpu.state = VCPU_RUNNABLE;
 	vm->state = VM_RUNNING;
 	vm->start_tsc = time_tsc();
+	channel_vm_started(vm);	/* after VM_RUNNING: its peers may notify it from now on */
 	pr_info("vm '%s': started (id %u, %s, %llu MiB at %#llx, entry %#llx%s)", vm->cfg.name,
 		vm->id, vm->cfg.role == UHV_ROLE_IOVM ? "IOVM" : "guest",
 		(unsigned long long)(vm->cfg.memory_size / MiB), (unsigned long long)vm->mem_hpa,
@@ -156,6 +158,7 @@ void vm_stop(struct vm *vm, int exit_code)
 	vm->exit_code = exit_code;
 	vm->state = VM_STOPPED;
 	vm_halt_vcpu(vm);
+	channel_vm_stopped(vm);
 	log_msg(exit_code ? LOG_WARN : LOG_INFO, "hv", "vm '%s': stopped itself with exit code %d",
 		vm->cfg.name, exit_code);
 }
@@ -171,6 +174,7 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	vm->state = VM_FAILED;
 	vm_halt_vcpu(vm);
+	channel_vm_failed(vm);
 	pr_err("vm '%s': contained: %s", vm->cfg.name, vm->fail_reason);
 }
 
@@ -220,6 +224,8 @@ bool vm_maybe_restart(struct vm *vm)
 	vm->ecam_accesses = 0;
 	vm->msix_accesses = 0;
 	vm->vcpu.exits = 0;
+	vm->notify_sent = vm->notify_received = 0;
+	vm->sched_boost = false;
 	pr_info("vm '%s': restarting (restart %u)", vm->cfg.name, vm->restart_count);
 	if (vm_start(vm)) {
 		vm->state = VM_FAILED;
@@ -258,6 +264,9 @@ void vm_print_summary(const struct vm *vm)
 	if (vm->ecam_accesses)
 		pr_info("vm '%s': %llu configuration access(es) through the ECAM window emulated", vm->cfg.name,
 			(unsigned long long)vm->ecam_accesses);
+	if (vm->channel_count)
+		pr_info("vm '%s': channel notifications: sent %llu, received %llu", vm->cfg.name,
+			(unsigned long long)vm->notify_sent, (unsigned long long)vm->notify_received);
 	if (vm->msix_accesses)
 		pr_info("vm '%s': %llu access(es) to MSI-X table pages emulated", vm->cfg.name,
 			(unsigned long long)vm->msix_accesses);
@@ -354,8 +363,17 @@ uint64_t vm_time_ns(const struct vm *vm)
 	return time_tsc_to_ns(time_tsc() - vm->start_tsc);
 }
 
+static void vm_destroy_all(void)
+{
+	for (unsigned int k = 0; k < VM_MAX; k++)
+		if (vm_at(k))
+			vm_destroy(vm_at(k));
+}
+
 int vm_start_all(const struct policy *pol, const struct boot_info *bi)
 {
+	int err;
+
 	for (uint32_t i = 0; i < pol->vm_count; i++) {
 		const struct policy_vm *p = &pol->vms[i];
 		struct vm_config cfg = {
@@ -368,17 +386,25 @@ int vm_start_all(const struct policy *pol, const struct boot_info *bi)
 		struct vm *vm;
 
 		memcpy(cfg.name, p->name, sizeof(cfg.name));
-		int err = vm_create(&cfg, &vm);
-		/* Device ownership (pci_owner.c) names VMs by policy id: slot order must match it. */
+		err = vm_create(&cfg, &vm);
+		/* Device ownership (pci_owner.c) and channels name VMs by policy id: slot order must match it. */
 		BUG_ON(!err && vm->id != p->id);
-		if (err)
-			pr_err("vm '%s': cannot be created (%d)", p->name, err);
-		else if ((err = vm_start(vm)) != 0)
-			vm_destroy(vm);
 		if (err) {
-			for (unsigned int k = 0; k < VM_MAX; k++)
-				if (vm_at(k))
-					vm_destroy(vm_at(k));
+			pr_err("vm '%s': cannot be created (%d)", p->name, err);
+			vm_destroy_all();
+			return err;
+		}
+	}
+	/* Every VM exists and none runs: channels are mapped into both ends now, once (channel.c). */
+	err = channel_setup_all(pol);
+	if (err) {
+		vm_destroy_all();	/* the boot ends here: the channels' frames are not worth freeing */
+		return err;
+	}
+	for (uint32_t i = 0; i < pol->vm_count; i++) {
+		err = vm_start(vm_by_id(pol->vms[i].id));
+		if (err) {
+			vm_destroy_all();
 			return err;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <abi/hypercall.h>
 #include <arch/cpu.h>
 #include <arch/cpuid.h>
+#include <hv/channel.h>
 #include <hv/console.h>
 #include <hv/mmio.h>
 #include <hv/pci_owner.h>
@@ -96,6 +97,14 @@ enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int 
 	/* The ECAM window and the MSI-X table pages (hv/mmio.h); anything else is not the VM's. */
 	if (mmio_emulate(v, gpa, access, &emulated))
 		return emulated;
+	char what[80];
+	if (channel_describe_gpa(v->vm, gpa, what, sizeof(what))) {
+		vm_fail(v->vm, "%s %s at guest-physical %#llx: %s at RIP %#llx",
+			backend->gpa_format->name,
+			access & MEM_EXEC ? "instruction fetch" : access & MEM_WRITE ? "write" : "read",
+			(unsigned long long)gpa, what, (unsigned long long)v->regs.rip);
+		return EXIT_STOP;
+	}
 	vm_fail(v->vm, "%s %s at guest-physical %#llx (not its memory) at RIP %#llx",
 		backend->gpa_format->name,
 		access & MEM_EXEC ? "instruction fetch" : access & MEM_WRITE ? "write" : "read",

@@ -349,6 +349,56 @@ def vm_cases(emulator):
                  r"E hv: vm 'hello': not restarted: 8 restarts already",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"]),
     ]
+    # Channels (docs/channels.md): shared memory between a guest and an IOVM, notifications,
+    # the state page's epochs, and what a hostile end cannot do.
+    cases += [
+        vm_case(emulator, "chan-pingpong", "vm-chan-pingpong", ["chanpeer"],
+                [r"I hv: policy: channel pp +net: frontend 'pp-front', backend 'pp-back', 256 KiB, "
+                 r"mac 52:54:00:00:00:0a ip 10\.0\.2\.15/24 gateway 10\.0\.2\.2",
+                 r"I hv: channel 'pp': handle 0, net, 256 KiB region at guest-physical 0x4000200000, state page "
+                 r"at 0x4000000000; frontend 'pp-front' \(vector 0x80\), backend 'pp-back' \(vector 0x80\)",
+                 r"I pp-back: TEST pp-back: channel pp: handle 0, backend, vector 0x80, peer pp-front, "
+                 r"region 0x4000200000 \(256 KiB\), state 0x4000000000",
+                 r"I pp-back: TEST pp-back: peer pp-front: ready, epoch 1",
+                 r"I pp-front: TEST pp-front: channel pp: handle 0, frontend, vector 0x80, peer pp-back",
+                 r"I pp-front: TEST pp-front: peer pp-back: ready, epoch 1",
+                 r"I pp-back: TEST pp-back: ping-pong: 100 messages answered",
+                 r"I pp-back: TEST pp-back: ping-pong PASS",
+                 # The frontend sees the stop when it next wakes: before or after its own verdict.
+                 r"I pp-front: TEST pp-front: peer pp-back: absent, epoch 1",
+                 r"I pp-front: TEST pp-front: notify-errors: stopped peer -32, bad handles -2",
+                 *vm_lines("pp-front", 3),
+                 r"I hv: vm 'pp-front': channel notifications: sent 100, received 100",
+                 r"I hv: vm 'pp-back': channel notifications: sent 100, received 100",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+                forbid=[r"check failed", r"FAIL", r"contained"]),
+        vm_case(emulator, "chan-epoch", "vm-chan-epoch", ["chanpeer"],
+                [r"I ep-front: TEST ep-front: peer ep-back: ready, epoch 1",
+                 r"I ep-back: TEST ep-back: failing on purpose",
+                 r"E hv: vm 'ep-back': contained: triple fault",
+                 r"I hv: vm 'ep-back': restarting \(restart 1\)",
+                 r"I ep-back: TEST ep-back: epoch 2: the region still holds both marks",
+                 r"I ep-front: TEST ep-front: peer ep-back: ready, epoch 2",
+                 r"I ep-front: TEST ep-front: epoch: the backend went from epoch 1 to 2; both marks survived",
+                 r"I ep-front: TEST ep-front: epoch PASS",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+                forbid=[r"check failed", r"FAIL"]),
+        vm_case(emulator, "chan-hostile", "vm-chan-hostile", ["chanpeer", "busy"],
+                [rf"E hv: vm 'hx-front': contained: {gpa} write at guest-physical 0x4000000000: channel 'hx' "
+                 r"state page \(read-only, not executable\)",
+                 rf"E hv: vm 'hx-front': contained: {gpa} instruction fetch at guest-physical 0x4000200800: "
+                 r"channel 'hx' shared region \(not executable\)",
+                 rf"E hv: vm 'hx-front': contained: {gpa} write at guest-physical 0x4000204000 \(not its memory\)",
+                 # The backend (an IOVM: it runs first) sees each restart as a new epoch.
+                 r"I hx-back: TEST hx-back: peer hx-front: ready, epoch 4",
+                 r"I hx-front: TEST hx-front: notify on 17 handles that are not its channels: all -HV_ENOENT",
+                 r"I hx-back: TEST hx-back: serve PASS",
+                 r"I hx-front: TEST hx-front: all 3 attempts were contained; the channel still works",
+                 r"I hx-front: TEST hx-front: hostile PASS",
+                 BYSTANDER_DONE,
+                 r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
+                forbid=[BYSTANDER_FAILED, r"check failed", r"was not contained"]),
+    ]
     # Isolation: every misbehaviour is contained and named; the VM is restarted
     # for the next attempt; the bystander finishes its work untouched.
     for mode, lines in FAULTS.items():
@@ -375,6 +425,15 @@ POLICY_CASES = [
          expect=[r"E hv: policy: refused: .*checksum",
                  r"E hv: policy: nothing started"],
          forbid=[r"PANIC", r"vm 'hello': started"], outcome="failure", timeout=30),
+    # Bad channel records (mkpolicy --corrupt adds them between the first guest and the first IOVM).
+    *(dict(name=f"qemu-policy-{kind}", emulator="qemu", cmdline="",
+           policy={"path": "tests/policies/vm-chan-pingpong.policy", "corrupt": kind}, images=["chanpeer"],
+           expect=[r"E hv: policy: refused: " + message, r"E hv: policy: nothing started"],
+           forbid=[r"PANIC", r"vm '[a-z-]+': started", r"I hv: channel '"], outcome="failure", timeout=30)
+      for kind, message in [
+          ("channel-backend-guest", r"channel 'net-a': backend 'pp-front' is a guest: a backend must be an IOVM"),
+          ("channel-mac-multicast", r"channel 'net-a': MAC 01:00:5e:00:00:01 is a multicast address"),
+          ("channel-per-vm", r"channel 'net-8': vm 'pp-front' would be an end of more than 8 channels")]),
     dict(name="qemu-policy-good", emulator="qemu", cmdline="",
          policy="tests/policies/vm-hostile.policy", images=["hostile", "busy"],
          expect=[r"I hv: policy: 2 VM\(s\), 8 MiB of memory in all",

@@ -166,6 +166,80 @@ class Devices(unittest.TestCase):
                    "t.policy:10: duplicate device 'd' (first defined on line 5)")
 
 
+GUEST = "[vm app]\nrole = guest\nimage = app.elf\nmemory = 4M\n"
+CHANNEL = ("[channel net-a]\nkind = net\nfrontend = app\nbackend = net\nsize = 256K\n"
+           "mac = 52:54:00:00:00:0A\nip = 10.0.2.15/24\ngateway = 10.0.2.2\n")
+
+
+class Channels(unittest.TestCase):
+    def test_record_layout(self):
+        rc, err, data = run(IOVM + GUEST + CHANNEL)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(len(data), 32 + 2 * 96 + 96)
+        rec = struct.unpack_from("<HHI16s16s16sIIQ6sBBIIII", data, 32 + 2 * 96)
+        name = lambda n: n.encode().ljust(16, b"\0")
+        self.assertEqual(rec[:9], (3, 0, 96, name("net-a"), name("app"), name("net"), 1, 0, 256 << 10))
+        self.assertEqual(rec[9:], (bytes([0x52, 0x54, 0, 0, 0, 0x0a]), 24, 0,
+                                   int.from_bytes(bytes([10, 0, 2, 15]), "little"),
+                                   int.from_bytes(bytes([10, 0, 2, 2]), "little"), 0, 0))
+        # Network byte order: the address's first octet first.
+        self.assertEqual(data[32 + 2 * 96 + 80:32 + 2 * 96 + 88], bytes([10, 0, 2, 15, 10, 0, 2, 2]))
+
+    def check(self, text, *messages):
+        rc, err, data = run(text)
+        self.assertEqual(rc, 1)
+        self.assertIsNone(data)
+        self.assertEqual(err.splitlines(), list(messages))
+
+    def test_bad_values(self):
+        cases = {
+            "kind = block": "kind 'block' is not one of: net",
+            "size = 0": "size 0 bytes is out of range (4 KiB to 4 MiB)",
+            "size = 8M": "size 8 MiB is out of range (4 KiB to 4 MiB)",
+            "size = 5000": "size 0x1388 bytes is not a multiple of 4 KiB",
+            "mac = 00:00:00:00:00:00": "mac is zero",
+            "mac = 01:00:5e:00:00:01": "mac 01:00:5e:00:00:01 is a multicast address (a NIC needs a unicast one)",
+            "mac = 52:54:00:00:00": "mac '52:54:00:00:00' is not a MAC address (xx:xx:xx:xx:xx:xx)",
+            "ip = 10.0.2.15/31": "prefix length 31 is out of range (1-30)",
+            "ip = 10.0.2.0/24": "ip 10.0.2.0 is the network address of its subnet /24",
+            "ip = 10.0.2.255/24": "ip 10.0.2.255 is the broadcast address of its subnet /24",
+            "ip = 10.0.2.15": "ip '10.0.2.15' is not an IPv4 address with a prefix (a.b.c.d/n)",
+            "ip = 10.0.2.256/24": "ip '10.0.2.256/24' is not an IPv4 address with a prefix (a.b.c.d/n)",
+            "gateway = 10.0.3.2": "gateway 10.0.3.2 is not in the subnet of 10.0.2.15/24",
+            "gateway = 10.0.2.15": "ip and gateway are both 10.0.2.15",
+            "gateway = 10.0.2.2/24": "gateway '10.0.2.2/24' is not an IPv4 address (a.b.c.d)",
+        }
+        for line, msg in cases.items():
+            key = line.split()[0]
+            body = [l for l in CHANNEL.splitlines() if not l.startswith(key + " ")] + [line]
+            text = IOVM + GUEST + "\n".join(body) + "\n"
+            self.check(text, "t.policy:%d: channel 'net-a': %s" % (len(text.splitlines()), msg))
+
+    def test_ends(self):
+        self.check(IOVM + GUEST + CHANNEL.replace("frontend = app", "frontend = web"),
+                   "t.policy:11: channel 'net-a': frontend 'web' is not a vm of this policy")
+        self.check(IOVM + GUEST + CHANNEL.replace("backend = net", "backend = app"),
+                   "t.policy:12: channel 'net-a': backend 'app' is a guest: a backend must be an iovm",
+                   "t.policy:12: channel 'net-a': frontend and backend are both vm 'app'")
+        self.check(IOVM + GUEST + "[channel c]\nkind = net\n",
+                   "t.policy:9: channel 'c': required key 'frontend' is missing",
+                   "t.policy:9: channel 'c': required key 'backend' is missing",
+                   "t.policy:9: channel 'c': required key 'size' is missing",
+                   "t.policy:9: channel 'c': required key 'mac' is missing (kind net)",
+                   "t.policy:9: channel 'c': required key 'ip' is missing (kind net)",
+                   "t.policy:9: channel 'c': required key 'gateway' is missing (kind net)")
+
+    def test_unique_macs_and_limits(self):
+        second = CHANNEL.replace("net-a", "net-b")
+        self.check(IOVM + GUEST + CHANNEL + second,
+                   "t.policy:22: channel 'net-b': mac 52:54:00:00:00:0a is channel 'net-a''s too")
+        many = "".join(CHANNEL.replace("net-a", "c%d" % i).replace(":0A", ":%02x" % (i + 16))
+                       for i in range(9))
+        self.check(IOVM + GUEST + many,
+                   "t.policy:73: channel 'c8': vm 'app' would be an end of more than 8 channels",
+                   "t.policy:73: channel 'c8': vm 'net' would be an end of more than 8 channels")
+
+
 class TextErrors(unittest.TestCase):
     def check(self, text, *messages):
         rc, err, data = run(text)
@@ -180,11 +254,13 @@ class TextErrors(unittest.TestCase):
                    "t.policy:5: vm 'a': unknown key 'cpus' (known: role, image, memory, vcpus, priority, restart)")
 
     def test_unknown_section(self):
-        self.check("[disk d]\n" + self.VM, "t.policy:1: unknown section 'disk' (known: [vm NAME], [device NAME])")
+        self.check("[disk d]\n" + self.VM, "t.policy:1: unknown section 'disk' (known: [vm NAME], [device NAME], "
+                   "[channel NAME])")
 
     def test_malformed_section(self):
         self.check("[vm a b c]\n" + self.VM,
-                   "t.policy:1: malformed section header '[vm a b c]' (expected [vm NAME] or [device NAME])")
+                   "t.policy:1: malformed section header '[vm a b c]' (expected [vm NAME], [device NAME] or "
+                   "[channel NAME])")
         self.check("[vm]\n" + self.VM, "t.policy:1: [vm] needs a name: [vm NAME]")
 
     def test_key_outside_a_section(self):

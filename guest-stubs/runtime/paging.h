@@ -29,4 +29,18 @@ int paging_map_identity(uint64_t gpa);
  */
 int paging_map_mmio(uint64_t gpa);
 
+/* Attributes for paging_map(); readable is implied. */
+#define PAGING_WRITE		BIT(0)
+#define PAGING_EXEC		BIT(1)
+
+/*
+ * Identity-map [gpa, gpa + size) with exactly these attributes: 2 MiB pages
+ * where the range covers a whole aligned 2 MiB, 4 KiB pages elsewhere.
+ * gpa and size must be 4 KiB multiples, the range below 2^47 and clear of
+ * the VM's memory (the boot mappings). Existing mappings in the range are
+ * replaced (a 2 MiB page there is refused: -HV_EEXIST). Returns 0,
+ * -HV_EINVAL, -HV_ERANGE, -HV_EEXIST or -HV_ENOMEM (spare tables used up).
+ */
+int paging_map(uint64_t gpa, uint64_t size, unsigned int flags);
+
 #endif /* RUNTIME_PAGING_H */

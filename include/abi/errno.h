@@ -21,6 +21,7 @@
 #define HV_EEXIST	17	/* object already exists */
 #define HV_ENODEV	19	/* no such device / feature absent */
 #define HV_EINVAL	22	/* invalid argument */
+#define HV_EPIPE	32	/* the other end is not running */
 #define HV_ERANGE	34	/* value out of range */
 #define HV_ENOSPC	28	/* no room left (full ring) */
 #define HV_ENOSYS	38	/* unknown operation */

@@ -122,6 +122,26 @@
 #define UHV_MSI_VECTOR_BASE	0x60
 #define UHV_MSI_VECTOR_LAST	0x7f
 
-#define HC_COUNT		10
+/*
+ * Notify the peer on channel arg 1 (its handle, struct uhv_channel_info in
+ * the boot information; abi/channel.h, docs/channels.md). The caller must be
+ * one end of that channel, else -HV_ENOENT (also for a handle that names no
+ * channel). If the peer VM is running, the hypervisor raises the peer's
+ * vector for this channel (virtual interrupt UHV_CHANNEL_VECTOR_BASE + the
+ * channel's index among the peer's channels: that pending bit is the
+ * notification; several notifications before the peer takes the interrupt
+ * arrive as one), wakes the peer if it is blocked (HC_BLOCK, HLT), makes it
+ * the scheduler's next pick among the VMs of its rank (IOVMs still rank above
+ * guests), and, if the peer ranks at least as high as the caller and was
+ * woken by this call, ends the caller's time slice so that it runs now.
+ * Returns 0. If the peer is not running (never started, stopped, failed,
+ * or between a failure and its restart) nothing is raised or recorded and
+ * the call returns -HV_EPIPE: a peer that (re)starts reads the channel's
+ * state itself. Only successful calls count in the VMs' summaries
+ * ("channel notifications: sent N, received M").
+ */
+#define HC_CHANNEL_NOTIFY	10
+
+#define HC_COUNT		11
 
 #endif /* ABI_HYPERCALL_H */

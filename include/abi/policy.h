@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <abi/channel.h>
 #include <abi/vm_boot.h>
 
 #define UHV_POLICY_MAGIC	"UHVPOLCY"	/* 8 bytes, no NUL */
@@ -31,6 +32,7 @@
 #define UHV_POLICY_MAX_DEVICES	32
 #define UHV_POLICY_DEVICE_NAME_MAX	16
 #define UHV_POLICY_IMAGE_MAX	32
+#define UHV_POLICY_MAX_CHANNELS	UHV_CHANNELS_MAX	/* 16 */
 
 /*
  * VM memory comes in 2 MiB units: the hypervisor maps it with 2 MiB EPT/NPT
@@ -54,7 +56,7 @@ struct uhv_policy_header {
 enum uhv_policy_record_type {
 	UHV_POLICY_RECORD_VM = 1,
 	UHV_POLICY_RECORD_DEVICE = 2,
-	/* to come: channels */
+	UHV_POLICY_RECORD_CHANNEL = 3,
 };
 
 struct uhv_policy_record {
@@ -118,6 +120,25 @@ struct uhv_policy_device {
 	uint32_t reserved[2];
 };
 
+/*
+ * A channel between two VMs (abi/channel.h, docs/channels.md): the
+ * frontend (any VM) and the backend (an IOVM) must be two different VMs of
+ * this policy; at most UHV_POLICY_MAX_CHANNELS channels, at most
+ * UHV_VM_CHANNELS_MAX per VM. Its handle is its position among the channel
+ * records (0-based).
+ */
+struct uhv_policy_channel {
+	struct uhv_policy_record record;	/* type UHV_POLICY_RECORD_CHANNEL */
+	char name[UHV_CHANNEL_NAME_MAX];	/* NUL-terminated, [a-z0-9-], unique among channels */
+	char frontend[UHV_VM_NAME_MAX];		/* a VM's name */
+	char backend[UHV_VM_NAME_MAX];		/* an IOVM's name */
+	uint32_t kind;				/* enum uhv_channel_kind */
+	uint32_t flags;				/* none defined: must be 0 */
+	uint64_t size;				/* region bytes: multiple of 4 KiB, 4 KiB .. 4 MiB */
+	struct uhv_net_config net;		/* kind UHV_CHANNEL_NET; reserved fields 0 */
+	uint32_t reserved;
+};
+
 _Static_assert(sizeof(struct uhv_policy_header) == 32, "policy header layout is ABI");
 _Static_assert(sizeof(struct uhv_policy_record) == 8, "policy record header layout is ABI");
 _Static_assert(sizeof(struct uhv_policy_vm) == 96, "policy VM record layout is ABI");
@@ -133,5 +154,11 @@ _Static_assert(offsetof(struct uhv_policy_device, match) == 40, "policy device r
 _Static_assert(offsetof(struct uhv_policy_device, segment) == 48, "policy device record layout is ABI");
 _Static_assert(offsetof(struct uhv_policy_device, vendor_id) == 52, "policy device record layout is ABI");
 _Static_assert(offsetof(struct uhv_policy_device, class_code) == 56, "policy device record layout is ABI");
+_Static_assert(sizeof(struct uhv_policy_channel) == 96, "policy channel record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_channel, frontend) == 24, "policy channel record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_channel, backend) == 40, "policy channel record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_channel, kind) == 56, "policy channel record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_channel, size) == 64, "policy channel record layout is ABI");
+_Static_assert(offsetof(struct uhv_policy_channel, net) == 72, "policy channel record layout is ABI");
 
 #endif /* ABI_POLICY_H */

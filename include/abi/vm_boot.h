@@ -36,6 +36,8 @@
 #define UHV_BOOT_MAGIC		0x6f6f6276687575ULL	/* "uuhvboo" */
 #define UHV_VM_NAME_MAX		16
 
+#include <abi/channel.h>
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -76,11 +78,22 @@ struct uhv_boot_info {
 	 * dma_offset_2m * 2 MiB (a VM's RAM is one 2 MiB-aligned block).
 	 */
 	uint32_t dma_offset_2m;
+	/*
+	 * The channels this VM is an end of (abi/channel.h, docs/channels.md),
+	 * in policy order: channels[k] interrupts on UHV_CHANNEL_VECTOR_BASE + k.
+	 * Entries past channel_count are zero.
+	 */
+	uint32_t channel_count;		/* 0 .. UHV_VM_CHANNELS_MAX */
+	uint32_t reserved2;
+	struct uhv_channel_info channels[UHV_VM_CHANNELS_MAX];
 };
 
 _Static_assert(sizeof(struct uhv_vm_info) == 40, "uhv_vm_info layout is ABI");
-_Static_assert(sizeof(struct uhv_boot_info) == 80, "uhv_boot_info layout is ABI");
 _Static_assert(__builtin_offsetof(struct uhv_boot_info, dma_offset_2m) == 76, "uhv_boot_info layout is ABI");
+_Static_assert(sizeof(struct uhv_boot_info) == 88 + UHV_VM_CHANNELS_MAX * 88, "uhv_boot_info layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_boot_info, channel_count) == 80, "uhv_boot_info layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_boot_info, channels) == 88, "uhv_boot_info layout is ABI");
+_Static_assert(UHV_BOOT_INFO + sizeof(struct uhv_boot_info) <= UHV_BOOT_GDT, "the boot info fits in its page");
 #endif
 
 #endif /* ABI_VM_BOOT_H */

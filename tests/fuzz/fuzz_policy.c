@@ -72,6 +72,31 @@ static void check_invariants(const struct policy *pol)
 			if (!strcmp(pol->devices[j].name, d->name))
 				abort();
 	}
+	/* Channels: two different VMs, an IOVM backend, at most 8 per VM, a sane region and NIC. */
+	uint32_t per_vm[UHV_POLICY_MAX_VMS] = { 0 };
+	uint64_t channel_memory = 0;
+	if (pol->channel_count > UHV_POLICY_MAX_CHANNELS)
+		abort();
+	for (uint32_t i = 0; i < pol->channel_count; i++) {
+		const struct policy_channel *c = &pol->channels[i];
+		size_t n = strnlen(c->name, sizeof(c->name));
+
+		if (n == 0 || n == sizeof(c->name) || c->frontend < 1 || c->frontend > pol->vm_count ||
+		    c->backend < 1 || c->backend > pol->vm_count || c->frontend == c->backend ||
+		    pol->vms[c->backend - 1].role != UHV_ROLE_IOVM || c->kind != UHV_CHANNEL_NET ||
+		    c->size < UHV_CHANNEL_REGION_MIN || c->size > UHV_CHANNEL_REGION_MAX ||
+		    c->size % UHV_CHANNEL_PAGE_SIZE || (c->net.mac[0] & 1) || c->net.prefix_len < 1 ||
+		    c->net.prefix_len > 30 || c->net.ipv4 == c->net.gateway ||
+		    ++per_vm[c->frontend - 1] > UHV_VM_CHANNELS_MAX || ++per_vm[c->backend - 1] > UHV_VM_CHANNELS_MAX)
+			abort();
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(pol->channels[j].name, c->name) ||
+			    !memcmp(pol->channels[j].net.mac, c->net.mac, sizeof(c->net.mac)))
+				abort();
+		channel_memory += c->size + UHV_CHANNEL_PAGE_SIZE;
+	}
+	if (channel_memory != pol->channel_memory)
+		abort();
 }
 
 /* A small bus for the device check: a host bridge, an e1000, a bridge with a conventional function behind it. */

@@ -244,7 +244,7 @@ static void vm_prio_max(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->p
 static void vm_restart(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->restart = 3; }
 static void vm_flags(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->flags = 0x80000000u; }
 static void vm_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->reserved[1] = 5; }
-static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 3; }
+static void rec_type(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 4; }
 static void rec_type0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.type = 0; }
 static void rec_reserved(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.reserved = 1; }
 static void rec_len0(struct blob *b, struct uhv_policy_vm *v) { (void)b; v->record.length = 0; }
@@ -294,7 +294,7 @@ static const struct reject_case vm_cases[] = {
 	  "vm 'app': unknown restart policy 3 (0 never, 1 on-failure, 2 always)" },
 	{ "flags", vm_flags, -HV_EINVAL, "vm 'app': unknown field: flags 0x80000000 are not defined" },
 	{ "VM reserved", vm_reserved, -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
-	{ "record type 3", rec_type, -HV_ENOTSUP, "record 2: unknown type 3 (written for a newer hypervisor?)" },
+	{ "record type 4", rec_type, -HV_ENOTSUP, "record 2: unknown type 4 (written for a newer hypervisor?)" },
 	{ "record type 0", rec_type0, -HV_ENOTSUP, "record 2: unknown type 0 (written for a newer hypervisor?)" },
 	{ "record reserved", rec_reserved, -HV_EINVAL, "record 2: unknown field: reserved bytes are not zero" },
 	{ "record length 0", rec_len0, -HV_EBADMSG,
@@ -524,6 +524,23 @@ static const struct {
 	{ "flags", -HV_EINVAL, "vm 'app': unknown field: flags 0x1 are not defined" },
 	{ "vm-reserved", -HV_EINVAL, "vm 'app': unknown field: reserved bytes are not zero" },
 	{ "device-owner-guest", -HV_EPERM, "device 'owned': owner 'app' is a guest: only an IOVM may own devices" },
+	{ "channel-frontend-missing", -HV_ENOENT, "channel 'net-a': frontend 'nobody' is not a VM of this policy" },
+	{ "channel-same-ends", -HV_EINVAL, "channel 'net-a': frontend and backend are both vm 'net'" },
+	{ "channel-backend-guest", -HV_EPERM, "channel 'net-a': backend 'app' is a guest: a backend must be an IOVM" },
+	{ "channel-kind", -HV_EINVAL, "channel 'net-a': unknown kind 2 (1 net)" },
+	{ "channel-size-unaligned", -HV_EINVAL, "channel 'net-a': size 0x40200 bytes is not a multiple of 4 KiB" },
+	{ "channel-size-huge", -HV_ERANGE, "channel 'net-a': size 8 MiB is out of range (4 KiB to 4 MiB)" },
+	{ "channel-mac-zero", -HV_EINVAL, "channel 'net-a': MAC is zero" },
+	{ "channel-mac-multicast", -HV_EINVAL,
+	  "channel 'net-a': MAC 01:00:5e:00:00:01 is a multicast address (a NIC needs a unicast one)" },
+	{ "channel-mac-duplicate", -HV_EEXIST, "channel 'net-b': MAC 52:54:00:00:00:10 is channel 'net-a''s too" },
+	{ "channel-prefix", -HV_ERANGE, "channel 'net-a': prefix length 31 is out of range (1-30)" },
+	{ "channel-subnet", -HV_EINVAL, "channel 'net-a': gateway 10.0.3.2 is not in the subnet of 10.0.2.15/24" },
+	{ "channel-duplicate-name", -HV_EEXIST, "channel 'net-a': duplicate name (channel #1 has it too)" },
+	{ "channel-too-many", -HV_E2BIG, "more than 16 channels" },
+	{ "channel-per-vm", -HV_E2BIG, "channel 'net-8': vm 'app' would be an end of more than 8 channels" },
+	{ "channel-reserved", -HV_EINVAL, "channel 'net-a': unknown field: reserved bytes are not zero" },
+	{ "channel-record-length", -HV_EBADMSG, "record 3: channel record is 104 bytes, expected 96" },
 };
 
 TEST(rejects_every_mkpolicy_corruption_with_its_message)
@@ -852,6 +869,272 @@ TEST(accepts_device_records_in_any_order_and_resolves_owners)
 	}
 	blob_finish(&b);
 	check_reject(b.bytes, b.len, -HV_E2BIG, "more than 32 devices", "33 devices");
+}
+
+/* ---- Channel records. */
+
+static struct uhv_policy_channel make_channel(const char *name, const char *frontend, const char *backend,
+					      uint8_t mac_last)
+{
+	struct uhv_policy_channel c = {
+		.record = { .type = UHV_POLICY_RECORD_CHANNEL, .length = sizeof(c) },
+		.kind = UHV_CHANNEL_NET, .size = 256 * 1024,
+		.net = { .mac = { 0x52, 0x54, 0x00, 0x00, 0x00, mac_last }, .prefix_len = 24,
+			 .ipv4 = 0x0f02000a /* 10.0.2.15 in network byte order */,
+			 .gateway = 0x0202000a /* 10.0.2.2 */ },
+	};
+	strncpy(c.name, name, sizeof(c.name));
+	strncpy(c.frontend, frontend, sizeof(c.frontend));
+	strncpy(c.backend, backend, sizeof(c.backend));
+	return c;
+}
+
+/* The channel record c (after mutate) before net (IOVM) and app (guest): ends are resolved at the end. */
+static void build_channel(struct blob *b, void (*mutate)(struct uhv_policy_channel *c))
+{
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 200,
+					   UHV_RESTART_ALWAYS);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 8 * MiB_, 10,
+					   UHV_RESTART_ON_FAILURE);
+	struct uhv_policy_channel c = make_channel("net-a", "app", "net", 0x0a);
+
+	blob_begin(b);
+	if (mutate)
+		mutate(&c);
+	blob_add(b, &c, sizeof(c));
+	blob_add(b, &net, sizeof(net));
+	blob_add(b, &app, sizeof(app));
+	blob_finish(b);
+}
+
+static void ch_name_empty(struct uhv_policy_channel *c) { memset(c->name, 0, sizeof(c->name)); }
+static void ch_name_upper(struct uhv_policy_channel *c) { c->name[0] = 'N'; }
+static void ch_fe_empty(struct uhv_policy_channel *c) { memset(c->frontend, 0, sizeof(c->frontend)); }
+static void ch_fe_full(struct uhv_policy_channel *c) { memset(c->frontend, 'f', sizeof(c->frontend)); }
+static void ch_be_pad(struct uhv_policy_channel *c) { c->backend[15] = 'x'; }
+static void ch_fe_missing(struct uhv_policy_channel *c) { strcpy(c->frontend, "web"); }
+static void ch_be_missing(struct uhv_policy_channel *c) { strcpy(c->backend, "store"); }
+static void ch_same(struct uhv_policy_channel *c) { strcpy(c->frontend, "net"); }
+static void ch_be_guest(struct uhv_policy_channel *c) { strcpy(c->frontend, "net"); strcpy(c->backend, "app"); }
+static void ch_kind0(struct uhv_policy_channel *c) { c->kind = 0; }
+static void ch_kind2(struct uhv_policy_channel *c) { c->kind = 2; }
+static void ch_flags(struct uhv_policy_channel *c) { c->flags = 2; }
+static void ch_reserved(struct uhv_policy_channel *c) { c->reserved = 1; }
+static void ch_net_reserved(struct uhv_policy_channel *c) { c->net.reserved = 1; }
+static void ch_net_reserved2(struct uhv_policy_channel *c) { c->net.reserved2 = 1; }
+static void ch_size0(struct uhv_policy_channel *c) { c->size = 0; }
+static void ch_size_big(struct uhv_policy_channel *c) { c->size = 4 * MiB_ + 4096; }
+static void ch_size_odd(struct uhv_policy_channel *c) { c->size = 4096 + 512; }
+static void ch_mac_zero(struct uhv_policy_channel *c) { memset(c->net.mac, 0, 6); }
+static void ch_mac_multicast(struct uhv_policy_channel *c) { c->net.mac[0] = 0x01; }
+static void ch_prefix0(struct uhv_policy_channel *c) { c->net.prefix_len = 0; }
+static void ch_prefix31(struct uhv_policy_channel *c) { c->net.prefix_len = 31; }
+static void ch_ip_network(struct uhv_policy_channel *c) { c->net.ipv4 = 0x0002000a; }
+static void ch_ip_broadcast(struct uhv_policy_channel *c) { c->net.ipv4 = 0xff02000a; }
+static void ch_gw_subnet(struct uhv_policy_channel *c) { c->net.gateway = 0x0203000a; }
+static void ch_gw_same(struct uhv_policy_channel *c) { c->net.gateway = c->net.ipv4; }
+static void ch_len(struct uhv_policy_channel *c) { c->record.length = 104; }
+
+static const struct {
+	const char *what;
+	void (*mutate)(struct uhv_policy_channel *c);
+	int err;
+	const char *why;
+} channel_cases[] = {
+	{ "empty name", ch_name_empty, -HV_EINVAL, "channel #1: name is empty" },
+	{ "uppercase name", ch_name_upper, -HV_EINVAL,
+	  "channel #1: name has character 0x4e at position 0 (only a-z, 0-9 and '-' are allowed)" },
+	{ "empty frontend", ch_fe_empty, -HV_EINVAL, "channel 'net-a': frontend is empty" },
+	{ "unterminated frontend", ch_fe_full, -HV_EINVAL,
+	  "channel 'net-a': frontend is not NUL-terminated within its 16 bytes" },
+	{ "bytes after the backend", ch_be_pad, -HV_EINVAL,
+	  "channel 'net-a': backend field has nonzero bytes after its NUL" },
+	{ "no such frontend", ch_fe_missing, -HV_ENOENT,
+	  "channel 'net-a': frontend 'web' is not a VM of this policy" },
+	{ "no such backend", ch_be_missing, -HV_ENOENT,
+	  "channel 'net-a': backend 'store' is not a VM of this policy" },
+	{ "one VM at both ends", ch_same, -HV_EINVAL, "channel 'net-a': frontend and backend are both vm 'net'" },
+	{ "backend is a guest", ch_be_guest, -HV_EPERM,
+	  "channel 'net-a': backend 'app' is a guest: a backend must be an IOVM" },
+	{ "kind 0", ch_kind0, -HV_EINVAL, "channel 'net-a': unknown kind 0 (1 net)" },
+	{ "kind 2", ch_kind2, -HV_EINVAL, "channel 'net-a': unknown kind 2 (1 net)" },
+	{ "flags", ch_flags, -HV_EINVAL, "channel 'net-a': unknown field: flags 0x2 are not defined" },
+	{ "reserved", ch_reserved, -HV_EINVAL, "channel 'net-a': unknown field: reserved bytes are not zero" },
+	{ "net reserved", ch_net_reserved, -HV_EINVAL,
+	  "channel 'net-a': unknown field: reserved bytes are not zero" },
+	{ "net reserved2", ch_net_reserved2, -HV_EINVAL,
+	  "channel 'net-a': unknown field: reserved bytes are not zero" },
+	{ "size 0", ch_size0, -HV_ERANGE, "channel 'net-a': size 0 bytes is out of range (4 KiB to 4 MiB)" },
+	{ "size 4 MiB + 4 KiB", ch_size_big, -HV_ERANGE,
+	  "channel 'net-a': size 4100 KiB is out of range (4 KiB to 4 MiB)" },
+	{ "size 4.5 KiB", ch_size_odd, -HV_EINVAL, "channel 'net-a': size 0x1200 bytes is not a multiple of 4 KiB" },
+	{ "zero MAC", ch_mac_zero, -HV_EINVAL, "channel 'net-a': MAC is zero" },
+	{ "multicast MAC", ch_mac_multicast, -HV_EINVAL,
+	  "channel 'net-a': MAC 01:54:00:00:00:0a is a multicast address (a NIC needs a unicast one)" },
+	{ "prefix 0", ch_prefix0, -HV_ERANGE, "channel 'net-a': prefix length 0 is out of range (1-30)" },
+	{ "prefix 31", ch_prefix31, -HV_ERANGE, "channel 'net-a': prefix length 31 is out of range (1-30)" },
+	{ "network address", ch_ip_network, -HV_EINVAL,
+	  "channel 'net-a': ip 10.0.2.0 is the network address of its subnet /24" },
+	{ "broadcast address", ch_ip_broadcast, -HV_EINVAL,
+	  "channel 'net-a': ip 10.0.2.255 is the broadcast address of its subnet /24" },
+	{ "gateway elsewhere", ch_gw_subnet, -HV_EINVAL,
+	  "channel 'net-a': gateway 10.0.3.2 is not in the subnet of 10.0.2.15/24" },
+	{ "gateway is the ip", ch_gw_same, -HV_EINVAL, "channel 'net-a': ip and gateway are both 10.0.2.15" },
+	{ "length", ch_len, -HV_EBADMSG, "record 1: channel record is 104 bytes, expected 96" },
+};
+
+TEST(channel_memory_counts_against_free_ram)
+{
+	static struct policy pol;
+	static struct boot_info bi;
+	static struct blob b;
+	char why[POLICY_WHY_MAX];
+	size_t len;
+	uint8_t *image = unit_read_file(TEST_IMAGE, &len);
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 200, 0);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 8 * MiB_, 10, 0);
+	struct uhv_policy_channel c = make_channel("net-a", "app", "net", 0x0a);
+
+	fake_module_count = 0;
+	memset(&bi, 0, sizeof(bi));
+	add_module(&bi, "tiny.elf", image, len);
+	c.size = 4 * MiB_;
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	blob_add(&b, &c, sizeof(c));
+	blob_finish(&b);
+	CHECK_EQ(policy_parse(b.bytes, b.len, &pol, why, sizeof(why)), 0);
+	/* 12 MiB of VMs, 4 MiB + 4 KiB of channel. */
+	CHECK_EQ(policy_check_resources(&pol, &bi, 16 * MiB_ + 4096, fake_map, why, sizeof(why)), 0);
+	check_resources_reject(&pol, &bi, 16 * MiB_, -HV_ENOMEM,
+			       "channels: their 4100 KiB of shared memory bring the total to 16388 KiB, "
+			       "more than the 16 MiB of free RAM");
+	free(image);
+}
+
+TEST(rejects_every_bad_channel_field_with_its_message)
+{
+	static struct blob b;
+
+	for (size_t i = 0; i < sizeof(channel_cases) / sizeof(channel_cases[0]); i++) {
+		build_channel(&b, channel_cases[i].mutate);
+		check_reject(b.bytes, b.len, channel_cases[i].err, channel_cases[i].why, channel_cases[i].what);
+	}
+}
+
+TEST(accepts_channel_records_and_resolves_their_ends)
+{
+	static struct blob b;
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+
+	build_channel(&b, NULL);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	CHECK_EQ(pol.channel_count, 1);
+	CHECK_STR_EQ(pol.channels[0].name, "net-a");
+	CHECK_EQ(pol.channels[0].frontend, 2);
+	CHECK_EQ(pol.channels[0].backend, 1);
+	CHECK_EQ(pol.channels[0].kind, UHV_CHANNEL_NET);
+	CHECK_EQ(pol.channels[0].size, 256 * 1024);
+	CHECK_EQ(pol.channels[0].net.mac[5], 0x0a);
+	CHECK_EQ(pol.channels[0].net.prefix_len, 24);
+	CHECK_EQ(pol.channel_memory, 256 * 1024 + 4096);
+	CHECK_STR_EQ(policy_channel_kind_name(UHV_CHANNEL_NET), "net");
+
+	/* Boundaries: 4 KiB and 4 MiB regions, /1 and /30. */
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 0, 0);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 4 * MiB_, 0, 0);
+	struct uhv_policy_channel c1 = make_channel("small", "app", "net", 1);
+	struct uhv_policy_channel c2 = make_channel("large", "app", "net", 2);
+	c1.size = 4096;
+	c1.net.prefix_len = 1;
+	c2.size = 4 * MiB_;
+	c2.net.prefix_len = 30;
+	c2.net.ipv4 = 0x0102000a;	/* 10.0.2.1/30: host 1 of 0..3 */
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	blob_add(&b, &c1, sizeof(c1));
+	blob_add(&b, &c2, sizeof(c2));
+	blob_finish(&b);
+	CHECK_EQ(parse(b.bytes, b.len, &pol, why), 0);
+	CHECK_STR_EQ(why, "");
+	CHECK_EQ(pol.channel_count, 2);
+	CHECK_EQ(pol.channel_memory, 4096 + 4 * MiB_ + 2 * 4096);
+
+	/* Two channels with one name; two with one MAC. */
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	blob_add(&b, &c1, sizeof(c1));
+	strcpy(c2.name, "small");
+	blob_add(&b, &c2, sizeof(c2));
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_EEXIST, "channel 'small': duplicate name (channel #1 has it too)", "dup");
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	blob_add(&b, &c1, sizeof(c1));
+	strcpy(c2.name, "large");
+	memcpy(c2.net.mac, c1.net.mac, 6);
+	blob_add(&b, &c2, sizeof(c2));
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_EEXIST,
+		     "channel 'large': MAC 52:54:00:00:00:01 is channel 'small''s too", "dup MAC");
+}
+
+TEST(channel_counts_are_limited_per_vm_and_in_all)
+{
+	static struct blob b;
+	struct uhv_policy_vm net = make_vm("net", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 0, 0);
+	struct uhv_policy_vm app = make_vm("app", "tiny.elf", UHV_ROLE_GUEST, 4 * MiB_, 0, 0);
+	struct uhv_policy_vm web = make_vm("web", "tiny.elf", UHV_ROLE_GUEST, 4 * MiB_, 0, 0);
+	struct uhv_policy_vm net2 = make_vm("net2", "tiny.elf", UHV_ROLE_IOVM, 4 * MiB_, 0, 0);
+	static struct policy pol;
+	char why[POLICY_WHY_MAX];
+
+	/* Eight per VM is the maximum; a ninth is refused. */
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	for (int i = 0; i < 9; i++) {
+		struct uhv_policy_channel c = make_channel("", "app", "net", (uint8_t)(2 * i + 2));
+		snprintf(c.name, sizeof(c.name), "c%d", i);
+		blob_add(&b, &c, sizeof(c));
+		if (i == 7) {
+			struct blob ok = b;
+			blob_finish(&ok);
+			CHECK_EQ(parse(ok.bytes, ok.len, &pol, why), 0);
+			CHECK_EQ(pol.channel_count, 8);
+		}
+	}
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_E2BIG, "channel 'c8': vm 'app' would be an end of more than 8 channels",
+		     "nine");
+
+	/* Sixteen in all, eight per VM: accepted; a seventeenth: refused. */
+	blob_begin(&b);
+	blob_add(&b, &net, sizeof(net));
+	blob_add(&b, &app, sizeof(app));
+	blob_add(&b, &web, sizeof(web));
+	blob_add(&b, &net2, sizeof(net2));
+	for (int i = 0; i < 17; i++) {
+		struct uhv_policy_channel c = make_channel("", i % 2 ? "app" : "web", i < 8 ? "net" : "net2",
+							   (uint8_t)(2 * i + 2));
+		snprintf(c.name, sizeof(c.name), "c%d", i);
+		blob_add(&b, &c, sizeof(c));
+		if (i == 15) {
+			struct blob ok = b;
+			blob_finish(&ok);
+			CHECK_EQ(parse(ok.bytes, ok.len, &pol, why), 0);
+			CHECK_STR_EQ(why, "");
+			CHECK_EQ(pol.channel_count, 16);
+		}
+	}
+	blob_finish(&b);
+	check_reject(b.bytes, b.len, -HV_E2BIG, "more than 16 channels", "seventeen");
 }
 
 /* ---- policy_check_devices() against a bus made up here. */

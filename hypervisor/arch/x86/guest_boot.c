@@ -10,6 +10,7 @@
 #include <arch/memlayout.h>
 #include <arch/pagetable.h>
 #include <hv/acpi.h>
+#include <hv/channel.h>
 #include <hv/iommu.h>
 #include <hv/panic.h>
 #include <hv/pci_owner.h>
@@ -86,6 +87,7 @@ int guest_boot_setup(struct vm *vm, void *mem, uint64_t entry, uint64_t image_en
 		.image_end = image_end,
 	};
 	memcpy(bi->vm.name, vm->cfg.name, sizeof(bi->vm.name));
+	bi->channel_count = channel_boot_info(vm, bi->channels, UHV_VM_CHANNELS_MAX);
 	for (uint32_t i = 0; i < acpi_get()->mcfg_count && i < ACPI_MAX_MCFG; i++) {
 		const struct acpi_mcfg_segment *m = &acpi_get()->mcfg[i];
 

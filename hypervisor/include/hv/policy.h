@@ -51,6 +51,14 @@ struct policy_device {
 	uint32_t flags;				/* UHV_DEVICE_* */
 };
 
+struct policy_channel {
+	char name[UHV_CHANNEL_NAME_MAX];	/* [a-z0-9-]+, unique among channels */
+	uint32_t frontend, backend;		/* VM ids (struct policy_vm.id): different; backend an IOVM */
+	enum uhv_channel_kind kind;
+	uint64_t size;				/* region bytes: 4 KiB multiple, 4 KiB .. 4 MiB */
+	struct uhv_net_config net;		/* UHV_CHANNEL_NET: unicast unique MAC, prefix 1..30, same subnet */
+};
+
 /* Room for every function the device records may match. */
 #define POLICY_MAX_ASSIGNMENTS	64
 
@@ -70,6 +78,10 @@ struct policy {
 	uint32_t device_count;			/* 0 to UHV_POLICY_MAX_DEVICES */
 	struct policy_device devices[UHV_POLICY_MAX_DEVICES];
 
+	uint32_t channel_count;			/* 0 to UHV_POLICY_MAX_CHANNELS; index = handle */
+	uint64_t channel_memory;		/* regions and state pages of every channel */
+	struct policy_channel channels[UHV_POLICY_MAX_CHANNELS];
+
 	/* Filled in by policy_check_devices(): */
 	bool devices_checked;
 	bool unprotected_dma;			/* assigned without an IOMMU (every record allowed it) */
@@ -81,13 +93,20 @@ struct policy {
  * Validate the policy blob[0, size) (size: the boot module's size) and
  * translate it into *out. Checks magic, revision, total_size == size,
  * CRC-32, every record's bounds, type and length, every field, unique
- * names, 1 to UHV_POLICY_MAX_VMS VMs; reserved fields and flags must be 0.
+ * names, 1 to UHV_POLICY_MAX_VMS VMs; reserved fields and flags must be 0;
+ * channels: endpoints are two different VMs of the policy, the backend an
+ * IOVM, region size a 4 KiB multiple in 4 KiB..4 MiB, at most
+ * UHV_POLICY_MAX_CHANNELS channels and UHV_VM_CHANNELS_MAX per VM, a known
+ * kind; net: unicast nonzero MAC unique among channels, prefix 1..30, ip
+ * and gateway different and in the same subnet.
  *
  * Returns 0, or a negative HV_E* code with the reason in why[why_size]
  * (one line, no "policy:" prefix; why may be NULL) and *out zeroed:
  * -HV_EBADMSG malformed structure or checksum, -HV_ENOTSUP newer revision
  * or record type or unsupported value, -HV_EINVAL bad field, -HV_ERANGE
- * value out of range, -HV_EEXIST duplicate name, -HV_E2BIG too big.
+ * value out of range, -HV_EEXIST duplicate name or MAC, -HV_E2BIG too big,
+ * -HV_ENOENT a channel end that is not a VM, -HV_EPERM a backend that is
+ * not an IOVM.
  */
 int policy_parse(const void *blob, size_t size, struct policy *out, char *why, size_t why_size);
 
@@ -139,6 +158,9 @@ const struct pci_device *policy_requester_id_alias(const struct pci_device *f,
 
 /* "bdf 00:02.0", "id 8086:100e", "class 02.00.00/ffff00": the text format's match. */
 const char *policy_device_match_str(const struct policy_device *d, char *buf, size_t size);
+
+/* "net" (the text format's word), "?" for an unknown kind. */
+const char *policy_channel_kind_name(enum uhv_channel_kind kind);
 
 /* "guest", "iovm"; "never", "on-failure", "always" (the text format's words). */
 const char *policy_role_name(enum uhv_vm_role role);

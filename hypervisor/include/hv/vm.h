@@ -57,6 +57,11 @@ struct vm {
 
 	uint32_t restart_count;
 	uint64_t start_tsc;		/* the VM's clock starts here */
+
+	/* Channels (channel.c): how many it is an end of, and HC_CHANNEL_NOTIFY counts, this start. */
+	uint32_t channel_count;
+	uint64_t notify_sent, notify_received;
+	bool sched_boost;		/* a peer notified it: the next pick among its rank */
 };
 
 /* Create a VM: allocate and scrub its memory, build its EPT/NPT. */
