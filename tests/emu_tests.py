@@ -892,6 +892,24 @@ NETVM_CASES = [
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed", r"DMA is untranslated"],
          pcap_expect=netvm_arp_request(NETVM_MAC),
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # The same with iommu=noqi: every context-cache and IOTLB invalidation (attach at start, detach
+    # at stop) goes through the CCMD/IOTLB registers, and interrupt remapping (which needs queued
+    # invalidation) is off: the e1000's INTx arrives through a compatibility-format IOAPIC entry.
+    dict(name="qemu-vtd-noqi", emulator="qemu", cmdline="iommu=noqi",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+               "-device", f"e1000,netdev=n1,mac={NETVM_MAC}",
+               "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
+         policy="tests/policies/vm-netvm.policy", images=["iovm-net", "busy"],
+         expect=[r"I hv: iommu: unit 0: queued invalidation not used \(iommu=noqi\): register-based invalidation",
+                 r"W hv: iommu: not every unit has interrupt remapping and queued invalidation",
+                 r"I hv: iommu: vm 'netcheck': 00:02\.0 attached to its DMA domain",
+                 *netvm_lines("netcheck", NETVM_MAC, "00:02.0", "0x50", reply=True),
+                 r"I hv: vm 'netcheck': stopped itself with exit code 0",
+                 r"I hv: iommu: vm 'netcheck': 00:02\.0 detached: its DMA is blocked",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"interrupt remapping on"],
+         pcap_expect=netvm_arp_request(NETVM_MAC),
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
     # Bochs (i440fx, VMX, no IOMMU): the same program with an unprotected-dma device record (the boot
     # info gives it its RAM's host-physical offset for DMA); Bochs' slirp backend plays the user
     # network (same addresses as QEMU's, gateway 52:55:0a:00:02:02).
