@@ -558,6 +558,13 @@ PCI_CASES = [
                 r"device 'owned': owner 'app' is a guest: only an IOVM may own devices$", QEMU_E1000),
     pci_refused("no-match", "qemu", "tests/policies/vm-pci-no-match.policy",
                 r"device 'nvme' \(bdf 00:1f.7\) matches no PCI function present$", QEMU_E1000),
+    pci_refused("shared-rid", "qemu", "tests/policies/vm-netvm-bridge-shared.policy",
+                r"device 'nic': 01:03\.0 shares its requester id with every function behind bridge 00:05\.0 "
+                r"\(conventional PCI behind a bridge: the IOMMU cannot tell their DMA apart\); "
+                r"add flags = shared-requester-id-ok to accept that$",
+                ["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+                 "-device", "pci-bridge,id=br1,bus=pcie.0,addr=0x5,chassis_nr=1",
+                 "-device", "e1000,netdev=n1,bus=br1,addr=0x3"], images=("iovm-net",)),
     pci_refused("no-iommu", "bochs", "tests/policies/vm-pci-no-iommu.policy",
                 r"device 'nic': no IOMMU \(no ACPI DMAR table\): 00:0[0-9a-f].0 could DMA into any memory; "
                 r"add flags = unprotected-dma to assign it anyway$"),
@@ -891,6 +898,23 @@ NETVM_CASES = [
                  r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed", r"DMA is untranslated"],
          pcap_expect=netvm_arp_request(NETVM_MAC),
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # Behind a conventional PCI-to-PCI bridge at 00:05.0 (the e1000 at 01:03.0): the policy accepts
+    # the shared requester id, the IOMMU attaches both ids, and INTA swizzles to the bridge's INTD
+    # ((3 + 0) mod 4), which slot 5 sends to PIRQ E + (5 + 3) mod 4 = E: GSI 20.
+    dict(name="qemu-netvm-bridge", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+               "-device", "pci-bridge,id=br1,bus=pcie.0,addr=0x5,chassis_nr=1",
+               "-device", f"e1000,netdev=n1,mac={NETVM_MAC},bus=br1,addr=0x3"],
+         policy="tests/policies/vm-netvm-bridge.policy", images=["iovm-net"],
+         expect=[r"I hv: irq: 01:03\.0 INTA -> GSI 20 \(q35: swizzled through its bridges, then PIRQ E-H by "
+                 r"slot\).*vm 'netcheck' virtual vector 0x50",
+                 r"I hv: iommu: vm 'netcheck': 01:03\.0 attached to its DMA domain",
+                 *netvm_lines("netcheck", NETVM_MAC, "01:03.0", "0x50", reply=True),
+                 r"I hv: irq: vm 'netcheck': 01:03\.0 GSI 20: [1-9]\d* interrupt\(s\) raised as vector 0x50, "
+                 r"[1-9]\d* acknowledged",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed"],
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
     # The same with iommu=noqi: every context-cache and IOTLB invalidation (attach at start, detach
     # at stop) goes through the CCMD/IOTLB registers, and interrupt remapping (which needs queued
