@@ -618,7 +618,7 @@ DMA_CASES = [
                  *dma_attach_lines("net"),
                  r"I net: TEST net: done, 2 passed, 0 failed",
                  r"I hv: iommu: vm 'net': 00:02\.0 detached: its DMA is blocked",
-                 r"I hv: pci: vm 'net': 00:02\.0 reset: none \(no FLR\): quiesced only, its next driver resets it",
+                 r"I hv: pci: vm 'net': 00:02\.0 reset: device-specific \(its own reset register\), interrupts masked",
                  r"I hv: vm 'net': stopped itself with exit code 0",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed"], pcap_expect=DMA_FRAME,
