@@ -960,7 +960,7 @@ def mac_hex(mac):
     return mac.replace(":", "")
 
 
-def g2g_lines(emulator):
+def g2g_lines():
     """guest A (ping-a, netping) <-> guest B (echo-b, netecho) through the switch, A -> the gateway."""
     return [r"I net: net: port 2: channel 'net-a' \(handle 0, vector 0x80, 256 KiB\) to vm 'ping-a', "
             r"MAC 52:54:00:00:00:0a",
@@ -971,12 +971,9 @@ def g2g_lines(emulator):
             r"I ping-a: TEST ping-a: netping: 20/20 replies from 10\.0\.2\.16, payloads checked",
             r"I ping-a: TEST ping-a: netping: 3/3 replies from gateway 10\.0\.2\.2, payloads checked",
             r"I ping-a: TEST ping-a: netping: 100/100 UDP echoes from 10\.0\.2\.16:7 byte-exact",
-            r"I ping-a: TEST ping-a: netping: sent uhv-echo-stop to 10\.0\.2\.16:7",
-            r"I ping-a: TEST ping-a: netfront: tx \d+ frames \d+ bytes, rx \d+ frames \d+ bytes, tx-full 0, "
-            r"kicks \d+, interrupts \d+, waits \d+, reconnects 0, rx-dropped 0",
-            *vm_lines("ping-a", 5),
+            # B stops on A's last datagram; what each prints after that interleaves, so their
+            # verdicts are checked in the end-of-run summary (VM order): exit code 0 = all passed.
             r"I echo-b: TEST echo-b: netecho: stop datagram received after 100 echoes, 20 echo request\(s\) answered",
-            *vm_lines("echo-b", 1),
             r"I net: net: every frontend has stopped: stopping",
             # The uplink carried A's gateway pings (and ARP), never A <-> B traffic.
             r"I net: net: switch port 0 \(uplink\): rx [1-9]\d* frames \d+ bytes, tx [1-9]\d* frames",
@@ -990,8 +987,11 @@ def g2g_lines(emulator):
             r"I net: net: port 3 \(channel 'net-b', vm 'echo-b'\): from guest 12\d frames \d+ bytes, to guest "
             r"1[2-9]\d frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d; 1 attach\(es\), 0 reset\(s\)",
             r"I hv: vm 'net': stopped itself with exit code 0",
+            r"I hv: vm 'net': stopped, exit code 0, \d+ exits",
             r"I hv: vm 'net': channel notifications: sent \d+, received \d+",
+            r"I hv: vm 'ping-a': stopped, exit code 0, \d+ exits",
             r"I hv: vm 'ping-a': channel notifications: sent \d+, received \d+",
+            r"I hv: vm 'echo-b': stopped, exit code 0, \d+ exits",
             r"I hv: vm 'echo-b': channel notifications: sent \d+, received \d+",
             r"I hv: sched: 3 VM\(s\): all stopped cleanly"]
 
@@ -1005,8 +1005,8 @@ NETPATH_CASES = [
          args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1",
                "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
          policy="tests/policies/vm-net-guest2guest.policy", images=["iovm-net", "netping", "netecho"],
-         expect=g2g_lines("qemu"),
-         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"\): reset: ", r"reconnecting"],
+         expect=g2g_lines(),
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"FAIL", r"\): reset: ", r"reconnecting"],
          # A's pings to the gateway crossed the wire; nothing between A and B did.
          pcap_expect=ipv4_unicast(QEMU_GATEWAY_MAC, G2G_A_MAC),
          pcap_forbid=[ipv4_unicast(G2G_B_MAC, G2G_A_MAC), ipv4_unicast(G2G_A_MAC, G2G_B_MAC)],
@@ -1036,8 +1036,8 @@ NETPATH_CASES = [
          args=[f"e1000: enabled=1, mac={BOCHS_MAC}, ethmod=slirp"],
          policy="tests/policies/vm-net-guest2guest-unprotected.policy",
          images=["iovm-net", "netping", "netecho"],
-         expect=[r"W hv: \* UNPROTECTED DMA: there is no IOMMU", *g2g_lines("bochs")],
-         forbid=NO_ERRORS + [r"check failed", r"\): reset: ", r"reconnecting"],
+         expect=[r"W hv: \* UNPROTECTED DMA: there is no IOMMU", *g2g_lines()],
+         forbid=NO_ERRORS + [r"check failed", r"FAIL", r"\): reset: ", r"reconnecting"],
          outcome="success", timeout=600),
 ]
 
