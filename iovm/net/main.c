@@ -3,10 +3,10 @@
  * The network IOVM (docs/netvm.md): it owns the physical NIC, drives it
  * (nic.h, e1000.c) and switches frames between it and its ports (switch.h).
  *
- * Ports today: 0, the uplink (the NIC), and the IOVM's own endpoint, a
- * local port with the NIC's MAC that the self-check talks through. Guest
- * ports (virtio channels) plug in as further ports with their own deliver
- * function and their own vectors in the event loop.
+ * Ports: 0, the uplink (the NIC); the IOVM's own endpoint, a local port
+ * with the NIC's MAC that the self-check talks through; and one guest port
+ * per net channel whose backend this VM is (netback.h), with its own
+ * vector in the event loop.
  *
  * The event loop runs with interrupts off except while it waits: the
  * handlers only set bits in `pending`, and all device and switch work is
@@ -16,7 +16,9 @@
  * Modes, by the VM's name: "netcheck..." runs the self-check (link, an ARP
  * request for 10.0.2.2 from 10.0.2.14 through the switch and the NIC, the
  * reply by interrupt) and stops with its verdict; any other name runs the
- * self-check once for the log and then serves forever.
+ * self-check once for the log and then serves: forever without channels,
+ * else until every channel's frontend has stopped (then it logs its
+ * counters and stops with 0, so test runs end by themselves).
  */
 #include <runtime/runtime.h>
 
