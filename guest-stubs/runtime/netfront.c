@@ -42,10 +42,60 @@ static uint32_t backend_epoch(const struct netfront *nf)
 	return epoch;
 }
 
+/* The backend says it serves no generation: it let go of the rings (or never held them). */
+static bool backend_detached(const volatile struct uhv_net_shared *sh)
+{
+	return __atomic_load_n(&sh->backend_generation, __ATOMIC_ACQUIRE) == 0 &&
+	       sh->backend_status == UHV_NET_BACKEND_DETACHED;
+}
+
 /*
- * The handshake (abi/net_channel.h): generation 0, rings zeroed and set up
- * as the driver, receive buffers posted, header filled, then the new
- * generation published with a release store, then a notification.
+ * Handshake step 2 (abi/net_channel.h): generation is 0; wait until the
+ * backend acknowledged it (backend_generation 0, status DETACHED), so that
+ * it no longer reads or writes the rings we are about to zero. A backend
+ * that is not running (absent, failed, between a failure and its restart)
+ * holds nothing: a restarted instance starts detached. A running backend
+ * that does not answer within NETFRONT_DETACH_WAIT_NS: logged, and we go
+ * on (it is hung; the hypervisor restarts it, and a restart detaches it).
+ */
+static void wait_backend_detached(struct netfront *nf)
+{
+	volatile struct uhv_net_shared *sh = nf->shared;
+	uint32_t state, epoch;
+	uint64_t deadline = 0;
+	uint64_t flags = irq_save();
+
+	for (;;) {
+		nf->irq_pending = false;
+		rt_channel_peer(&nf->map, UHV_CHANNEL_FRONTEND, &state, &epoch);
+		if (state != UHV_PEER_READY || backend_detached(sh))
+			break;
+		if (!deadline) {
+			/* Wake the backend: it acknowledges on its next pass. */
+			deadline = time_ns() + NETFRONT_DETACH_WAIT_NS;
+			kick(nf);
+		} else if (time_ns() >= deadline) {
+			nf->stats.detach_timeouts++;
+			gprintf("netfront: channel '%s': backend '%s' did not let go of generation %u within %llu ms "
+				"(status %u): reinitialising anyway\n", nf->ch->name, nf->ch->peer,
+				sh->backend_generation, (unsigned long long)(NETFRONT_DETACH_WAIT_NS / NSEC_PER_MSEC),
+				sh->backend_status);
+			break;
+		}
+		/* The backend's notification (or a state change of its end) wakes us. */
+		if (!nf->irq_pending)
+			wait_interrupt_until(deadline);
+	}
+	irq_restore(flags);
+}
+
+/*
+ * The handshake (abi/net_channel.h): generation 0 (full fence: the backend
+ * that attaches after reading our old generation re-reads it after
+ * publishing its own, so one of us sees the other), wait until the backend
+ * let go, rings zeroed and set up as the driver, receive buffers posted,
+ * header filled, then the new generation published with a release store,
+ * then a notification.
  */
 static int connect(struct netfront *nf)
 {
@@ -54,10 +104,14 @@ static int connect(struct netfront *nf)
 				       .size = nf->ch->region_size };
 	struct vring_config rxc, txc;
 	struct vring_layout rxl;
-	uint32_t prev = sh->generation > sh->backend_generation ? sh->generation : sh->backend_generation;
+	/* Never a generation the backend has seen: above ours, the page's and the backend's. */
+	uint32_t prev = MAX(nf->generation, MAX(sh->generation, sh->backend_generation));
 	int err;
 
-	__atomic_store_n(&sh->generation, 0, __ATOMIC_RELEASE);
+	nf->attached = false;
+	__atomic_store_n(&sh->generation, 0, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wait_backend_detached(nf);
 	err = vring_layout(UHV_NET_QUEUE_SIZE, UHV_NET_RINGS_OFFSET, &rxl);
 	if (!err)
 		err = vring_config_at(&rxc, &region, UHV_NET_QUEUE_SIZE, UHV_NET_RINGS_OFFSET, true);
@@ -95,7 +149,6 @@ static int connect(struct netfront *nf)
 		sh->reserved[i] = 0;
 	nf->generation = prev + 1 ? prev + 1 : 1;
 	nf->backend_epoch = backend_epoch(nf);
-	nf->attached = false;
 	__atomic_store_n(&sh->generation, nf->generation, __ATOMIC_RELEASE);
 	kick(nf);
 	return 0;
@@ -108,6 +161,11 @@ static void reconnect(struct netfront *nf, const char *why)
 	int err = connect(nf);
 	if (err)
 		gprintf("netfront: channel '%s': reconnect failed: %d\n", nf->ch->name, err);
+}
+
+void netfront_reconnect(struct netfront *nf, const char *why)
+{
+	reconnect(nf, why);
 }
 
 int netfront_init(struct netfront *nf, const struct uhv_channel_info *ch)
@@ -335,9 +393,9 @@ void netfront_format_counters(const struct netfront *nf, char *buf, size_t size)
 
 	format(buf, size,
 	       "tx %llu frames %llu bytes, rx %llu frames %llu bytes, tx-full %llu, kicks %llu, interrupts %llu, "
-	       "waits %llu, reconnects %llu, rx-dropped %llu",
+	       "waits %llu, reconnects %llu, rx-dropped %llu, detach-timeouts %llu",
 	       (unsigned long long)c->tx_frames, (unsigned long long)c->tx_bytes, (unsigned long long)c->rx_frames,
 	       (unsigned long long)c->rx_bytes, (unsigned long long)c->tx_full, (unsigned long long)c->kicks,
 	       (unsigned long long)c->interrupts, (unsigned long long)c->waits, (unsigned long long)c->reconnects,
-	       (unsigned long long)c->rx_dropped);
+	       (unsigned long long)c->rx_dropped, (unsigned long long)c->detach_timeouts);
 }

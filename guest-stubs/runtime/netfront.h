@@ -28,6 +28,8 @@
 #include <runtime/vring.h>
 
 #define NETFRONT_MAX_BUFFERS	UHV_NET_QUEUE_SIZE	/* per direction */
+/* How long a (re)connect waits for a running backend to let go of the rings. */
+#define NETFRONT_DETACH_WAIT_NS	(100ULL * 1000 * 1000)
 
 struct netfront_counters {
 	uint64_t tx_frames, tx_bytes;	/* frames made available to the backend */
@@ -38,6 +40,7 @@ struct netfront_counters {
 	uint64_t reconnects;		/* connects after the first */
 	uint64_t rx_dropped;		/* used entries with a bad length (backend fault) */
 	uint64_t waits;			/* netfront_wait() calls that blocked */
+	uint64_t detach_timeouts;	/* (re)connects that gave up waiting for the backend to let go */
 };
 
 struct netfront {
@@ -63,12 +66,23 @@ struct netfront {
 
 /*
  * Map ch (a net channel whose frontend this VM is), register its vector,
- * carve the buffers and connect (handshake step 1-3, then notify).
+ * carve the buffers and connect (the handshake of abi/net_channel.h: may
+ * wait up to NETFRONT_DETACH_WAIT_NS for a running backend to let go of a
+ * previous instance's generation).
  * Returns 0, or -HV_EINVAL (not a net frontend channel, region smaller than
  * UHV_NET_REGION_MIN), rt_channel_map()'s or irq_register()'s error.
  * Attaching is the backend's: netfront_connected() says when it has.
  */
 int netfront_init(struct netfront *nf, const struct uhv_channel_info *ch);
+
+/*
+ * Reconnect now (a new generation), logging why: generation 0, wait
+ * (bounded by NETFRONT_DETACH_WAIT_NS) until a running backend let go of
+ * the rings, reinitialise them, publish the next generation, notify.
+ * netfront_poll() does this by itself when the backend restarted or reset
+ * us; a guest may also do it on purpose. Call with interrupts off.
+ */
+void netfront_reconnect(struct netfront *nf, const char *why);
 
 /* The backend serves our current generation. */
 bool netfront_connected(const struct netfront *nf);

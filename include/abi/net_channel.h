@@ -28,20 +28,44 @@
  * negotiated: the header is all zero except num_buffers = 1 on receive.
  *
  * Handshake. The frontend owns the rings' initial state. To (re)connect it:
- *   1. sets generation = 0 (the backend lets go of the rings),
- *   2. zeroes both queues and initialises them as a driver, posts receive
- *      buffers, fills magic, version, queue_size and features,
- *   3. sets generation to the previous nonzero value + 1 (a release store:
- *      everything above is visible first) and notifies.
- * The backend, on every wake-up, reads generation (acquire); when it is
- * nonzero and differs from backend_generation it validates the header,
- * initialises its device ends of both queues, sets backend_generation =
- * generation, backend_status = UHV_NET_BACKEND_ATTACHED and serves. A bad
- * header or a queue that breaks (vring_broken()) makes it set
- * backend_status = UHV_NET_BACKEND_RESET with a reason in backend_error
- * and ignore the channel until the next generation: only that port is
- * reset. The frontend reconnects when it sees the backend's epoch change
- * in the channel's state page (the IOVM restarted) or backend_status RESET.
+ *   1. notes prev = the largest of its own last generation, generation and
+ *      backend_generation, and sets generation = 0 (a full fence after
+ *      the store);
+ *   2. if the backend runs (UHV_PEER_READY in the channel's state page)
+ *      and does not already say backend_generation == 0 with
+ *      backend_status == UHV_NET_BACKEND_DETACHED, notifies it and waits,
+ *      blocked on its channel vector, until it does: the backend's
+ *      acknowledgement that it let go of the rings. The wait is bounded
+ *      (the netfront waits 100 ms, then logs and goes on: such a backend
+ *      is hung, and the hypervisor restarts it). A backend that does not
+ *      run (absent, failed) is not waited for: a (re)started instance
+ *      starts detached;
+ *   3. zeroes both queues and initialises them as a driver, posts receive
+ *      buffers, fills magic, version, queue_size and features;
+ *   4. sets generation = prev + 1 (a release store: everything above is
+ *      visible first) and notifies.
+ * The backend, on every wake-up, reads generation (acquire):
+ *   - 0: it stops serving the port (if it did), then writes
+ *     backend_status = UHV_NET_BACKEND_DETACHED and backend_generation = 0
+ *     (release) and notifies, once; it touches neither queue until the
+ *     next attach;
+ *   - nonzero and different from backend_generation: it validates the
+ *     header, initialises its device ends of both queues, writes
+ *     backend_status = UHV_NET_BACKEND_ATTACHED and backend_generation =
+ *     generation (release), then (full fence) reads generation again and
+ *     serves only if it is unchanged: a frontend that set 0 meanwhile and
+ *     found the old backend_generation 0 (step 2) is then never served
+ *     from rings it is zeroing;
+ *   - equal to backend_generation: nothing (a generation attached or reset
+ *     once, also by a previous instance of the backend, is never served
+ *     again).
+ * A bad header or a queue that breaks (vring_broken()) makes the backend
+ * set backend_status = UHV_NET_BACKEND_RESET with a reason in
+ * backend_error, then backend_generation, and ignore the channel until
+ * the next generation: only that port is reset. The frontend reconnects
+ * when it sees the backend's epoch change in the channel's state page
+ * (the IOVM restarted), backend_status RESET for its generation, or one of
+ * its own queue ends broken.
  */
 #ifndef ABI_NET_CHANNEL_H
 #define ABI_NET_CHANNEL_H
@@ -64,7 +88,7 @@
 /* A region holds the rings and at least one buffer per queue (the netfront posts what fits). */
 #define UHV_NET_REGION_MIN	(UHV_NET_BUFFERS_OFFSET + 2ULL * UHV_NET_BUFFER_SIZE)
 
-#define UHV_NET_BACKEND_DETACHED 0	/* not serving this generation (yet) */
+#define UHV_NET_BACKEND_DETACHED 0	/* serving no generation: with backend_generation 0, the rings are free */
 #define UHV_NET_BACKEND_ATTACHED 1	/* serving backend_generation */
 #define UHV_NET_BACKEND_RESET	2	/* refused or broke backend_generation: see backend_error */
 
@@ -79,7 +103,7 @@ struct uhv_net_shared {
 	uint32_t magic;			/* UHV_NET_MAGIC */
 	uint32_t version;		/* UHV_NET_VERSION */
 	uint32_t queue_size;		/* UHV_NET_QUEUE_SIZE */
-	uint32_t generation;		/* 0 = resetting; else bumped on every (re)connect */
+	uint32_t generation;		/* 0 = (re)connecting; else bumped on every (re)connect */
 	uint64_t features;		/* UHV_NET_FEATURES */
 	uint64_t reserved[5];
 	/* Written by the backend. */

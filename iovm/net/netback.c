@@ -66,6 +66,27 @@ static void port_detach(struct netback_port *p, const char *why)
 	gprintf("net: port %u (channel '%s', vm '%s'): detached: %s\n", p->port, p->ch->name, p->ch->peer, why);
 }
 
+/*
+ * The frontend set generation 0: say that this port serves no generation
+ * (status DETACHED, then backend_generation 0 with a release store) and
+ * notify, once: the frontend waits for exactly this before it zeroes the
+ * rings. Not attached when called.
+ */
+static void port_release(struct netback_port *p)
+{
+	volatile struct uhv_net_shared *sh = p->shared;
+	uint32_t old = __atomic_load_n(&sh->backend_generation, __ATOMIC_ACQUIRE);
+
+	if (!old && sh->backend_status == UHV_NET_BACKEND_DETACHED)
+		return;
+	sh->backend_status = UHV_NET_BACKEND_DETACHED;
+	__atomic_store_n(&sh->backend_generation, 0, __ATOMIC_RELEASE);
+	p->c.releases++;
+	gprintf("net: port %u (channel '%s', vm '%s'): let go of generation %u: the frontend is reconnecting\n",
+		p->port, p->ch->name, p->ch->peer, old);
+	notify(p);
+}
+
 /* Set up the device ends of both queues for generation gen after checking the header. */
 static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epoch)
 {
@@ -115,6 +136,17 @@ static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epo
 	/* Status before generation: the frontend, matching its generation, never sees an old RESET. */
 	sh->backend_status = UHV_NET_BACKEND_ATTACHED;
 	__atomic_store_n(&sh->backend_generation, gen, __ATOMIC_RELEASE);
+	/* A frontend that set generation 0 after we read gen, then found the
+	 * backend_generation of before (0) and went on to zero the rings:
+	 * after this fence either it saw our store (and waits for us to let
+	 * go) or we see its 0 here. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sh->generation, __ATOMIC_ACQUIRE) != gen) {
+		p->attached = false;
+		gprintf("net: port %u (channel '%s', vm '%s'): generation %u withdrawn while attaching\n", p->port,
+			p->ch->name, p->ch->peer, gen);
+		return;
+	}
 	gprintf("net: port %u (channel '%s', vm '%s'): attached, generation %u\n", p->port, p->ch->name, p->ch->peer,
 		gen);
 	notify(p);
@@ -134,7 +166,14 @@ static void port_handshake(struct netback_port *p)
 		else if (gen != p->generation)
 			port_detach(p, gen ? "frontend reconnected" : "frontend resetting");
 	}
-	if (p->attached || state != UHV_PEER_READY || !gen)
+	/* Generation 0: the frontend is about to zero and set up the rings
+	 * again and waits until we say we let go of them (handshake step 2).
+	 * From here until the next attach nothing touches its rings. */
+	if (!gen) {
+		port_release(p);
+		return;
+	}
+	if (p->attached || state != UHV_PEER_READY)
 		return;
 	/* A generation already attached or reset (by us, or by the instance
 	 * before a restart of this IOVM) is not served again: the frontend
@@ -390,10 +429,12 @@ void netback_log_counters(const struct netback *nb)
 			at += format(drops + at, sizeof(drops) - (size_t)at, " %s %llu", netback_drop_name(r),
 				     (unsigned long long)c->drops[r]);
 		gprintf("net: port %u (channel '%s', vm '%s'): from guest %llu frames %llu bytes, to guest %llu frames "
-			"%llu bytes, drops:%s; %llu attach(es), %llu reset(s), %llu notification(s) sent, %llu wake-up(s) by its vector\n",
+			"%llu bytes, drops:%s; %llu attach(es), %llu reset(s), %llu release(s), %llu notification(s) sent, "
+			"%llu wake-up(s) by its vector\n",
 			p->port, p->ch->name, p->ch->peer, (unsigned long long)c->from_guest_frames,
 			(unsigned long long)c->from_guest_bytes, (unsigned long long)c->to_guest_frames,
 			(unsigned long long)c->to_guest_bytes, drops, (unsigned long long)c->attaches,
-			(unsigned long long)c->resets, (unsigned long long)c->notifies, (unsigned long long)c->kicks);
+			(unsigned long long)c->resets, (unsigned long long)c->releases, (unsigned long long)c->notifies,
+			(unsigned long long)c->kicks);
 	}
 }

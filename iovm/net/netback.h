@@ -47,6 +47,7 @@ struct netback_counters {
 	uint64_t to_guest_frames, to_guest_bytes;	/* written into its receive queue */
 	uint64_t drops[NETBACK_DROP_REASONS];
 	uint64_t attaches, resets;
+	uint64_t releases;				/* generations let go for a reconnect (generation 0) */
 	uint64_t notifies;				/* HC_CHANNEL_NOTIFY to the guest */
 	uint64_t kicks;					/* its vector arrived */
 };
