@@ -8,6 +8,8 @@ Fields:
   args      (optional) extra emulator arguments: QEMU command-line words, or Bochs
             configuration lines appended to boot/bochsrc.in
   expect    regexes that must match the serial log, in this order
+  expect_any (optional) regexes that must each match somewhere in the serial log, in any
+            order (lines of VMs whose output interleaves differently from run to run)
   forbid    (optional) regexes that must match nowhere in the serial log
   outcome   "success" or "failure": the emulator's exit status and the last
             serial line ("hv: exit: success|failure") must both say so
@@ -1083,4 +1085,147 @@ NETPATH_CASES = [
          outcome="success", timeout=600),
 ]
 
-CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + vm_cases("qemu") + vm_cases("bochs")
+# Hostile guests beside a well-behaved pair (docs/netvm.md "Hostile guests";
+# tests/policies/vm-net-hostile.policy): soak-a (netping in soak mode) and echo-b
+# (netecho) exchange pings and UDP echoes from start to end; evil-c (nethostile)
+# spoofs source MACs, floods sink-d (netsink, never drains its receive queue),
+# corrupts its transmit queue three ways (each a reset of its port only, then a
+# reconnect) and reconnects on purpose with frames in flight; then it stops
+# soak-a's soak. Ports: 2 A, 3 B, 4 C, 5 D.
+HOSTILE_C_MAC, HOSTILE_D_MAC = "52:54:00:00:00:0c", "52:54:00:00:00:0d"
+HOSTILE_RANDOM_MAC = "02:00:5e:10:0f:0f"  # nethostile.c's random_mac
+HOSTILE_SPOOFS, HOSTILE_FLOOD = 20, 200 + 8  # to D: unicast + broadcast
+HOSTILE_NO_RX_MIN = HOSTILE_FLOOD - 48  # D's 48 receive buffers fill, every later frame is dropped
+
+
+def at_least(n):
+    """A regex for a decimal number >= n (n of three digits)."""
+    h, t, u = (int(c) for c in f"{n:03d}")
+    alts = [rf"{h}{t}[{u}-9]"]
+    if t < 9:
+        alts.append(rf"{h}[{t + 1}-9]\d")
+    if h < 9:
+        alts.append(rf"[{h + 1}-9]\d\d")
+    return "(?:" + "|".join(alts + [r"[1-9]\d{3,}"]) + ")"
+
+
+def hostile_port(port, channel, vm):
+    return rf"I net: net: port {port} \(channel '{channel}', vm '{vm}'\): "
+
+
+def hostile_corruption(gen, reason):
+    """One corrupted transmit queue: reset of port 4 with the reason, reconnect, let go, new generation."""
+    c = hostile_port(4, "net-c", "evil-c")
+    return [rf"{c}reset: transmit queue: {reason}$",
+            rf"I evil-c: netfront: channel 'net-c': backend reset generation {gen}: transmit queue: {reason}: "
+            r"reconnecting",
+            rf"{c}let go of generation {gen}: the frontend is reconnecting",
+            rf"{c}attached, generation {gen + 1}$",
+            rf"I evil-c: TEST evil-c: nethostile: reset with the reason expected, reattached as generation "
+            rf"{gen + 1}, gateway answers"]
+
+
+def hostile_lines():
+    c = hostile_port(4, "net-c", "evil-c")
+    many = at_least(HOSTILE_NO_RX_MIN)
+    return [r"I net: net: port 4: channel 'net-c' \(handle 2, vector 0x82, 256 KiB\) to vm 'evil-c', "
+            r"MAC 52:54:00:00:00:0c",
+            r"I net: net: port 5: channel 'net-d' \(handle 3, vector 0x83, 256 KiB\) to vm 'sink-d', "
+            r"MAC 52:54:00:00:00:0d",
+            r"I evil-c: TEST evil-c: nethostile: 10\.0\.2\.15, 10\.0\.2\.16 and gateway 10\.0\.2\.2 "
+            r"\(52:55:0a:00:02:02\) answer",
+            # spoof: 20 frames, then legitimate frames still work.
+            rf"I evil-c: TEST evil-c: nethostile: sent {HOSTILE_SPOOFS} frames with a source MAC not ours "
+            r"\(7 as A's, 7 random, 6 as the gateway's\)",
+            r"I evil-c: TEST evil-c: nethostile: after spoofing: 3/3 gateway pings answered, 10\.0\.2\.15 and "
+            r"10\.0\.2\.16 answer",
+            r"I evil-c: TEST evil-c: nethostile: flooded D \(10\.0\.2\.18\) with 200 unicast frames and everyone "
+            r"with 8 broadcasts",
+            # ring corruption: the exact field each time (nethostile also compares backend_error).
+            *hostile_corruption(1, r"avail\.idx \d+ is 300 ahead of last seen \d+ \(qsize 256\)"),
+            *hostile_corruption(2, r"desc 0: addr 0x4001200000 len 64 outside region 0x4001210000 size 0x30000"),
+            *hostile_corruption(3, r"desc chain from head 0 loops \(more than qsize 256 descriptors\)"),
+            # the reconnect handshake: the IOVM lets go before the rings are reinitialised.
+            r"I evil-c: netfront: channel 'net-c': deliberate reconnect with frames in flight: reconnecting",
+            rf"{c}detached: frontend resetting",
+            rf"{c}let go of generation 4: the frontend is reconnecting",
+            rf"{c}attached, generation 5$",
+            r"I evil-c: TEST evil-c: nethostile: reconnected on purpose with 16 datagram\(s\) queued: generation "
+            r"4 -> 5, gateway answers, 10\.0\.2\.16 answers",
+            # A's traffic with B went on until C was done, every round trip good.
+            r'I soak-a: TEST soak-a: netping: soak: ([1-9]\d*)/\1 UDP echoes and ([1-9]\d*)/\2 pings to '
+            r'10\.0\.2\.16 good until "uhv-soak-stop" from 10\.0\.2\.17',
+            r"I net: net: every frontend has stopped: stopping",
+            r"I net: net: switch port 0 \(uplink\): rx [1-9]\d* frames \d+ bytes, tx [1-9]\d* frames \d+ bytes, "
+            r"drops: none$",
+            r"I net: net: switch port 2 \(guest\): rx [1-9]\d* frames \d+ bytes, tx [1-9]\d* frames \d+ bytes, "
+            r"drops: (none|tx-full \d)$",
+            r"I net: net: switch port 3 \(guest\): rx [1-9]\d* frames \d+ bytes, tx [1-9]\d* frames \d+ bytes, "
+            r"drops: (none|tx-full \d)$",
+            # Exactly the 20 spoofed frames dropped on C's port (tx-full: frames for it while it reconnected).
+            rf"I net: net: switch port 4 \(guest\): rx [1-9]\d* frames \d+ bytes, tx \d+ frames \d+ bytes, "
+            rf"drops: spoofed {HOSTILE_SPOOFS}( tx-full \d+)?$",
+            # D: its 48 buffers filled, everything after dropped (never delivered, never stalled anyone).
+            rf"I net: net: switch port 5 \(guest\): rx 0 frames 0 bytes, tx 48 frames \d+ bytes, "
+            rf"drops: tx-full {many}$",
+            rf"{hostile_port(2, 'net-a', 'soak-a')}from guest [1-9]\d* frames \d+ bytes, to guest [1-9]\d* frames "
+            r"\d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d; 1 attach\(es\), 0 reset\(s\), "
+            r"0 release\(s\)",
+            rf"{hostile_port(3, 'net-b', 'echo-b')}from guest [1-9]\d* frames \d+ bytes, to guest [1-9]\d* frames "
+            r"\d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d; 1 attach\(es\), 0 reset\(s\), "
+            r"0 release\(s\)",
+            rf"{c}from guest [1-9]\d* frames \d+ bytes, to guest [1-9]\d* frames \d+ bytes, drops: bad-length 0 "
+            r"no-rx-buffer 0 detached \d+; 5 attach\(es\), 3 reset\(s\), 4 release\(s\)",
+            rf"{hostile_port(5, 'net-d', 'sink-d')}from guest 0 frames 0 bytes, to guest 48 frames \d+ bytes, "
+            rf"drops: bad-length 0 no-rx-buffer {many} detached \d+; 1 attach\(es\), 0 reset\(s\), "
+            r"0 release\(s\)",
+            r"I hv: vm 'net': stopped itself with exit code 0",
+            *[rf"I hv: vm '{vm}': stopped, exit code 0, \d+ exits"
+              for vm in ("net", "soak-a", "echo-b", "evil-c", "sink-d")],
+            r"I hv: sched: 5 VM\(s\): all stopped cleanly"]
+
+
+# The guests' own reports, whose lines interleave differently from run to run.
+HOSTILE_ANY = [
+    r"I soak-a: TEST soak-a: netping: 20/20 replies from 10\.0\.2\.16, payloads checked",
+    r"I soak-a: TEST soak-a: netping: 3/3 replies from gateway 10\.0\.2\.2, payloads checked",
+    r"I soak-a: TEST soak-a: netping: 100/100 UDP echoes from 10\.0\.2\.16:7 byte-exact",
+    # None of the spoofed frames (EtherType 0x88b5) reached A or B.
+    r"I soak-a: TEST soak-a: netping: 0 frame\(s\) of EtherType 0x88b5 received",
+    r"I echo-b: TEST echo-b: netecho: 0 frame\(s\) of EtherType 0x88b5 received",
+    r"I echo-b: TEST echo-b: netecho: stop datagram received after [1-9]\d* echoes",
+    *[rf"I {vm}: TEST {vm}: netfront: .*, reconnects 0, rx-dropped 0, detach-timeouts 0$"
+      for vm in ("soak-a", "echo-b")],
+    r"I evil-c: TEST evil-c: netfront: .*, reconnects 4, rx-dropped 0, detach-timeouts 0$",
+    r"I sink-d: TEST sink-d: netsink: receive queue full after \d+ ms: 48/48 buffers used, none read; held 2000 ms, "
+    r"still 48 used",
+    *[rf"I {vm}: TEST {vm}: done, {n} passed, 0 failed"
+      for vm, n in (("soak-a", 6), ("echo-b", 1), ("evil-c", 9), ("sink-d", 1))],
+]
+
+HOSTILE_FORBID = NO_ERRORS + [
+    r"check failed", r"FAIL",
+    # no port but C's is reset, let go or reconnected; C's only for the three reasons above
+    r"vm '(soak-a|echo-b|sink-d)'\): (reset|let go|detached: frontend (resetting|reconnected))",
+    r"\): reset: (?!transmit queue: (avail\.idx \d+ is 300 ahead|desc 0: addr 0x[0-9a-f]+ len 64 outside|"
+    r"desc chain from head 0 loops))",
+    r"(soak-a|echo-b|sink-d): netfront: .*reconnecting",
+    # the frontend never finds a queue broken, never gives up waiting for the IOVM to let go
+    r"queue broken", r"did not let go"]
+
+HOSTILE_CASES = [
+    dict(name="qemu-net-hostile", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1",
+               "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
+         policy="tests/policies/vm-net-hostile.policy",
+         images=["iovm-net", "netping", "netecho", "nethostile", "netsink"],
+         expect=hostile_lines(), expect_any=HOSTILE_ANY,
+         forbid=HOSTILE_FORBID + [r"iommu: DMA fault"],
+         # C's broadcasts and its pings to the gateway are on the wire (the dump sees a guest's frames);
+         # no frame with a spoofed source is: src MAC + EtherType 0x88b5.
+         pcap_expect=["ff" * 6 + mac_hex(HOSTILE_C_MAC) + "88b6", ipv4_unicast(QEMU_GATEWAY_MAC, HOSTILE_C_MAC)],
+         pcap_forbid=[mac_hex(m) + "88b5" for m in (G2G_A_MAC, HOSTILE_RANDOM_MAC, QEMU_GATEWAY_MAC)],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+]
+
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + HOSTILE_CASES + vm_cases("qemu") + vm_cases("bochs")

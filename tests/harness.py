@@ -61,9 +61,9 @@ POWEROFF_LINE = re.compile(r"hv: acpi: entering S5\s*$")
 
 FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
-CASE_FIELDS = {  # args, forbid, policy, images, pcap_expect and disk_images may be left out (empty)
+CASE_FIELDS = {  # args, forbid, expect_any, policy, images, pcap_* and disk_images may be left out (empty)
    "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images",
-   "pcap_expect", "pcap_forbid", "disk_images", "client"}
+   "pcap_expect", "pcap_forbid", "disk_images", "client", "expect_any"}
 PCAP_FILE = "wire.pcap"  # where a case's QEMU args may dump a netdev: {workdir}/wire.pcap
 TAIL_LINES = 20
 
@@ -275,6 +275,9 @@ def check_log(case, text, status):
             problems.append(f"missing expected line /{regex}/ {where}")
             break
         pos = m.end()
+    for regex in case["expect_any"]:
+        if not re.compile(regex, re.MULTILINE).search(text):
+            problems.append(f"missing expected line /{regex}/ anywhere")
     for regex in case["forbid"]:
         m = re.compile(regex, re.MULTILINE).search(text)
         if m:
@@ -450,6 +453,7 @@ def validate_cases(cases):
         name = case.get("name", "?")
         case.setdefault("args", [])
         case.setdefault("forbid", [])
+        case.setdefault("expect_any", [])
         case.setdefault("policy", None)
         case.setdefault("images", [])
         case.setdefault("pcap_expect", "")
@@ -466,7 +470,7 @@ def validate_cases(cases):
             sys.exit(f"emu_tests.py: case {name}: bad emulator or outcome")
         if not case["expect"]:
             sys.exit(f"emu_tests.py: case {name}: expects nothing")
-        for regex in case["expect"] + case["forbid"]:
+        for regex in case["expect"] + case["expect_any"] + case["forbid"]:
             re.compile(regex)
         client = case["client"]
         if client and (client.get("kind") not in hostclient.CLIENTS or "ready" not in client

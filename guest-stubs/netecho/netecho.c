@@ -9,6 +9,8 @@
  *
  * Logs "netecho: ready on <ip> udp 7" once the IOVM has attached its
  * channel: from then on it serves (the harness's clients wait for it).
+ * Frames of EtherType NET_ETH_TYPE_EXP1 (the hostile-guest test's spoofed
+ * frames, which must never be delivered) are counted and logged.
  */
 #include <runtime/channel.h>
 #include <runtime/net/net.h>
@@ -27,6 +29,7 @@ static struct netif nif;
 static uint64_t next_timer;
 static bool stop;
 static uint64_t echoed;
+static uint64_t exp1_frames;	/* frames of EtherType NET_ETH_TYPE_EXP1 received */
 
 /* The stack's echo handler, wrapped. */
 static net_udp_handler stack_echo;
@@ -43,9 +46,19 @@ static void on_echo(struct netif *n, const struct net_udp_meta *m, const void *d
 	stack_echo(n, m, data, len, stack_echo_arg);
 }
 
+/* The rx callback: count frames of EtherType NET_ETH_TYPE_EXP1, then the stack. */
+static void rx(void *ctx, const void *frame, size_t len)
+{
+	const uint8_t *f = frame;
+
+	if (len >= NET_ETH_HLEN && (f[12] << 8 | f[13]) == NET_ETH_TYPE_EXP1)
+		exp1_frames++;
+	netfront_rx_to_netif(ctx, frame, len);
+}
+
 static void turn(uint64_t deadline)
 {
-	unsigned int got = netfront_poll(&nf, netfront_rx_to_netif, &nif);
+	unsigned int got = netfront_poll(&nf, rx, &nif);
 	uint64_t now = time_ns();
 	if (now >= next_timer) {
 		net_timer(&nif);
@@ -101,13 +114,15 @@ int guest_main(const struct uhv_boot_info *boot)
 	gprintf("netecho: ready on %u.%u.%u.%u udp %u\n", ip[0], ip[1], ip[2], ip[3], ECHO_PORT);
 	while (!stop)
 		turn(0);
-	bool flushed = netfront_flush(&nf, time_ns() + FLUSH_WAIT_NS, netfront_rx_to_netif, &nif);
+	bool flushed = netfront_flush(&nf, time_ns() + FLUSH_WAIT_NS, rx, &nif);
 	test_check(flushed, "transmit buffers still out after %llu ms",
 		   (unsigned long long)(FLUSH_WAIT_NS / NSEC_PER_MSEC));
 	test_log("netecho: stop datagram received after %llu echoes, %llu echo request(s) answered",
 		 (unsigned long long)echoed, (unsigned long long)nif.stats.rx_echo_requests);
 	netfront_format_counters(&nf, line, sizeof(line));
 	test_log("netfront: %s", line);
+	test_log("netecho: %llu frame(s) of EtherType %#x received", (unsigned long long)exp1_frames,
+		 NET_ETH_TYPE_EXP1);
 	test_end();
 	test_finish();
 }

@@ -13,9 +13,18 @@
  *      these frames cross the wire;
  *   3. NETPING_ECHOES UDP round trips to the peer's port 7, sizes 1..1472,
  *      every reply compared byte for byte;
- *   4. the datagram "uhv-echo-stop" to the peer's port 7 (the peer stops on
+ *   4. soak, only in a VM whose name starts with "soak": UDP round trips
+ *      (and every tenth a ping) to the peer, checked as above, one every
+ *      SOAK_PAUSE_NS or so, until the datagram "uhv-soak-stop" arrives on
+ *      port SOAK_PORT (from anyone: the hostile-guest test's nethostile
+ *      sends it when its sequence is over), at most SOAK_MAX_NS; so the
+ *      pair's traffic spans the other guest's whole run;
+ *   5. the datagram "uhv-echo-stop" to the peer's port 7 (the peer stops on
  *      it), waiting until every transmit buffer came back;
  * then its counters, and it stops: 0 if every check passed, else 1.
+ * Every frame of EtherType NET_ETH_TYPE_EXP1 that reaches it is counted and
+ * logged: the hostile-guest test's spoofed frames carry it, and must never
+ * be delivered.
  */
 #include <runtime/channel.h>
 #include <runtime/net/net.h>
@@ -31,8 +40,12 @@
 #define CONNECT_WAIT_NS		(20 * NSEC_PER_SEC)
 #define REPLY_WAIT_NS		(3 * NSEC_PER_SEC)
 #define TIMER_NS		(200 * NSEC_PER_MSEC)
+#define SOAK_PORT		40008
+#define SOAK_MAX_NS		(60 * NSEC_PER_SEC)
+#define SOAK_PAUSE_NS		(2 * NSEC_PER_MSEC)
 
 static const char STOP[] = "uhv-echo-stop";
+static const char SOAK_STOP[] = "uhv-soak-stop";
 
 static struct netfront nf;
 static struct netif nif;
@@ -43,6 +56,9 @@ static uint8_t reply[NET_UDP_MAX_PAYLOAD];
 static size_t reply_len;
 static bool have_reply;
 static uint8_t sent[NET_UDP_MAX_PAYLOAD];
+static bool soak_stop;
+static uint32_t soak_stop_from;
+static uint64_t exp1_frames;	/* frames of EtherType NET_ETH_TYPE_EXP1 received */
 
 static void on_reply(struct netif *n, const struct net_udp_meta *m, const void *data, size_t len, void *arg)
 {
@@ -54,10 +70,30 @@ static void on_reply(struct netif *n, const struct net_udp_meta *m, const void *
 	have_reply = true;
 }
 
+static void on_soak_stop(struct netif *n, const struct net_udp_meta *m, const void *data, size_t len, void *arg)
+{
+	(void)n;
+	(void)arg;
+	if (len == sizeof(SOAK_STOP) - 1 && !memcmp(data, SOAK_STOP, len)) {
+		soak_stop = true;
+		soak_stop_from = m->src_ip;
+	}
+}
+
+/* The rx callback: count frames of EtherType NET_ETH_TYPE_EXP1, then the stack. */
+static void rx(void *ctx, const void *frame, size_t len)
+{
+	const uint8_t *f = frame;
+
+	if (len >= NET_ETH_HLEN && (f[12] << 8 | f[13]) == NET_ETH_TYPE_EXP1)
+		exp1_frames++;
+	netfront_rx_to_netif(ctx, frame, len);
+}
+
 /* One turn of the loop: frames in, timers, then sleep until something happens or deadline. */
 static void turn(uint64_t deadline)
 {
-	unsigned int got = netfront_poll(&nf, netfront_rx_to_netif, &nif);
+	unsigned int got = netfront_poll(&nf, rx, &nif);
 	uint64_t now = time_ns();
 	if (now >= next_timer) {
 		net_timer(&nif);
@@ -116,11 +152,12 @@ static unsigned int ping_run(uint32_t dst, unsigned int count, uint16_t first_se
 	return good;
 }
 
-static unsigned int echo_run(uint32_t dst, unsigned int count)
+/* count UDP round trips to dst, or until *stop (then fewer); *done: how many were sent. */
+static unsigned int echo_run(uint32_t dst, unsigned int count, const bool *stop, unsigned int *done)
 {
-	unsigned int good = 0;
+	unsigned int good = 0, i;
 
-	for (unsigned int i = 0; i < count; i++) {
+	for (i = 0; i < count && !(stop && *stop); i++) {
 		size_t size = i == 0 ? 1 : i == 1 ? NET_UDP_MAX_PAYLOAD : 1 + (i * 389) % NET_UDP_MAX_PAYLOAD;
 
 		for (size_t k = 0; k < size; k++)
@@ -141,7 +178,36 @@ static unsigned int echo_run(uint32_t dst, unsigned int count)
 			       (unsigned int)size))
 			good++;
 	}
+	if (done)
+		*done = i;
 	return good;
+}
+
+/* Step 4: pings and UDP round trips to the peer until the stop word or SOAK_MAX_NS. */
+static void soak_run(uint32_t peer, const char *peer_s)
+{
+	uint64_t deadline = time_ns() + SOAK_MAX_NS;
+	unsigned int pings = 0, pings_good = 0, echoes = 0, echoes_good = 0;
+	char from[16];
+
+	while (!soak_stop && time_ns() < deadline) {
+		unsigned int n;
+
+		if (echoes % 10 == 0) {
+			pings_good += ping_run(peer, 1, (uint16_t)(2000 + pings));
+			pings++;
+		}
+		echoes_good += echo_run(peer, 1, &soak_stop, &n);
+		echoes += n;
+		/* A pause after each round trip: steady traffic, but the CPU
+		 * stays free for the other guests most of the time. */
+		for (uint64_t until = time_ns() + SOAK_PAUSE_NS; !soak_stop && time_ns() < until;)
+			turn(until);
+	}
+	test_check(soak_stop, "no \"%s\" within %llu s", SOAK_STOP, (unsigned long long)(SOAK_MAX_NS / NSEC_PER_SEC));
+	test_check(echoes >= 10 && pings >= 1, "soak: only %u echo(es), %u ping(s)", echoes, pings);
+	test_log("netping: soak: %u/%u UDP echoes and %u/%u pings to %s good until \"%s\" from %s", echoes_good,
+		 echoes, pings_good, pings, peer_s, SOAK_STOP, ip_str(soak_stop_from, from));
 }
 
 static void log_counters(void)
@@ -155,13 +221,15 @@ static void log_counters(void)
 		 (unsigned long long)nif.stats.rx_ipv4, (unsigned long long)nif.stats.rx_icmp,
 		 (unsigned long long)nif.stats.rx_udp, (unsigned long long)nif.stats.tx_frames,
 		 (unsigned long long)nif.stats.tx_errors);
+	test_log("netping: %llu frame(s) of EtherType %#x received", (unsigned long long)exp1_frames,
+		 NET_ETH_TYPE_EXP1);
 }
 
 int guest_main(const struct uhv_boot_info *boot)
 {
 	const struct uhv_channel_info *ch = rt_channel_by_kind(UHV_CHANNEL_NET, 0);
 	char ip[16], peer_s[16], gw_s[16];
-	(void)boot;
+	bool soak = !strncmp(boot->vm.name, "soak", 4);
 
 	test_begin("connect");
 	if (!test_check(ch != NULL, "no net channel"))
@@ -174,6 +242,10 @@ int guest_main(const struct uhv_boot_info *boot)
 		test_finish();
 	err = net_udp_bind(&nif, SRC_PORT, on_reply, NULL);
 	test_check(err == 0, "net_udp_bind(%u): %d", SRC_PORT, err);
+	if (soak) {
+		err = net_udp_bind(&nif, SOAK_PORT, on_soak_stop, NULL);
+		test_check(err == 0, "net_udp_bind(%u): %d", SOAK_PORT, err);
+	}
 	irq_disable();
 	uint64_t deadline = time_ns() + CONNECT_WAIT_NS;
 	while (!netfront_connected(&nf) && time_ns() < deadline)
@@ -197,14 +269,20 @@ int guest_main(const struct uhv_boot_info *boot)
 	test_end();
 
 	test_begin("udp-echo");
-	good = echo_run(peer, NETPING_ECHOES);
+	good = echo_run(peer, NETPING_ECHOES, NULL, NULL);
 	test_log("netping: %u/%u UDP echoes from %s:%u byte-exact", good, NETPING_ECHOES, peer_s, ECHO_PORT);
 	test_end();
+
+	if (soak) {
+		test_begin("soak");
+		soak_run(peer, peer_s);
+		test_end();
+	}
 
 	test_begin("stop-peer");
 	err = net_udp_send(&nif, peer, SRC_PORT, ECHO_PORT, STOP, sizeof(STOP) - 1);
 	test_check(err == 0, "stop datagram: %d", err);
-	bool flushed = netfront_flush(&nf, time_ns() + REPLY_WAIT_NS, netfront_rx_to_netif, &nif);
+	bool flushed = netfront_flush(&nf, time_ns() + REPLY_WAIT_NS, rx, &nif);
 	test_check(flushed, "transmit buffers still out after %llu ms",
 		   (unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC));
 	test_log("netping: sent %s to %s:%u", STOP, peer_s, ECHO_PORT);

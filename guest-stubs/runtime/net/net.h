@@ -24,6 +24,10 @@
 
 #define NET_ETH_ALEN		6
 #define NET_ETH_HLEN		14	/* destination, source, EtherType */
+/* IEEE 802's local experimental EtherTypes: the test guests' raw frames
+ * (nethostile: spoofed frames carry the first, its flood the second). */
+#define NET_ETH_TYPE_EXP1	0x88b5
+#define NET_ETH_TYPE_EXP2	0x88b6
 #define NET_MTU			1500	/* IPv4 packet, header included */
 #define NET_FRAME_MAX		(NET_ETH_HLEN + NET_MTU)	/* no FCS, no VLAN tag */
 #define NET_IP_HLEN		20	/* without options (we never send any) */
