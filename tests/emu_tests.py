@@ -1226,6 +1226,13 @@ HOSTILE_CASES = [
          pcap_expect=["ff" * 6 + mac_hex(HOSTILE_C_MAC) + "88b6", ipv4_unicast(QEMU_GATEWAY_MAC, HOSTILE_C_MAC)],
          pcap_forbid=[mac_hex(m) + "88b5" for m in (G2G_A_MAC, HOSTILE_RANDOM_MAC, QEMU_GATEWAY_MAC)],
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # The same on Bochs (VMX/EPT), the e1000 assigned with unprotected DMA, slirp as the user network.
+    dict(name="bochs-net-hostile", emulator="bochs", cmdline="",
+         args=[f"e1000: enabled=1, mac={BOCHS_MAC}, ethmod=slirp"],
+         policy="tests/policies/vm-net-hostile-unprotected.policy",
+         images=["iovm-net", "netping", "netecho", "nethostile", "netsink"],
+         expect=[r"W hv: \* UNPROTECTED DMA: there is no IOMMU", *hostile_lines()], expect_any=HOSTILE_ANY,
+         forbid=HOSTILE_FORBID, outcome="success", timeout=600),
 ]
 
 CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + HOSTILE_CASES + vm_cases("qemu") + vm_cases("bochs")
