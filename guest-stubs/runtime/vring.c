@@ -207,6 +207,16 @@ static int setup(struct vring *vq, const struct vring_config *cfg, enum vring_ro
 	return 0;
 }
 
+int vring_restrict_buffers(struct vring *vq, uint64_t gpa, uint64_t size)
+{
+	if (!vq || !vq->role || !size || !in_region(&vq->region, gpa, size))
+		return -HV_EINVAL;
+	vq->region.host = region_ptr(&vq->region, gpa);
+	vq->region.gpa = gpa;
+	vq->region.size = size;
+	return 0;
+}
+
 /* ---- Driver. ---- */
 
 int vring_driver_init(struct vring *vq, const struct vring_config *cfg, struct vring_desc_state *state)

@@ -195,6 +195,17 @@ int vring_enable_interrupts(struct vring *vq);
  */
 int vring_device_init(struct vring *vq, const struct vring_config *cfg);
 
+/*
+ * Narrow the range descriptors may name to [gpa, gpa + size), which must lie
+ * inside the queue's region (either role; call it right after the init).
+ * A channel whose rings share the region with its buffers uses it so that
+ * no descriptor can name the rings or a handshake page: vring_pop() then
+ * breaks the queue on such a descriptor, vring_add() refuses such a
+ * segment. Returns 0, or -HV_EINVAL if the range is empty or not inside
+ * the region.
+ */
+int vring_restrict_buffers(struct vring *vq, uint64_t gpa, uint64_t size);
+
 /* One validated segment of a popped chain: inside the region, non-empty. */
 struct vring_buf {
 	void *host;		/* this VM's pointer to the segment */

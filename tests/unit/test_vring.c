@@ -507,6 +507,34 @@ TEST(hostile_addr_outside_region)
 	CHECK(segs[0].host == region_mem + REGION_SIZE - 1);
 }
 
+/* A channel keeps descriptors out of its rings: vring_restrict_buffers(). */
+TEST(restricted_buffer_area)
+{
+	struct vring_buf segs[1];
+	struct vring_chain ch;
+
+	setup_pair(8, false);
+	CHECK_EQ(vring_restrict_buffers(&dev, REGION_GPA + DATA_OFF, REGION_SIZE - DATA_OFF), 0);
+	forge_desc(0, REGION_GPA, 16, 0, 0);	/* the descriptor table itself */
+	forge_avail(0);
+	expect_dev_broken(1, "desc 0: addr 0x80000000 len 16 outside region 0x80080000 size 0x80000");
+	/* Inside the area: the host pointer follows. */
+	setup_pair(8, false);
+	CHECK_EQ(vring_restrict_buffers(&dev, REGION_GPA + DATA_OFF, REGION_SIZE - DATA_OFF), 0);
+	forge_desc(0, BUF_GPA(1), 16, 0, 0);
+	forge_avail(0);
+	CHECK_EQ(vring_pop(&dev, segs, 1, &ch), 0);
+	CHECK(segs[0].host == region_mem + DATA_OFF + 2048);
+	/* The driver refuses such a segment as the caller's mistake. */
+	CHECK_EQ(vring_restrict_buffers(&drv, REGION_GPA + DATA_OFF, REGION_SIZE - DATA_OFF), 0);
+	CHECK_EQ(add1(REGION_GPA + 64, 16, false), -HV_EINVAL);
+	CHECK(vring_broken(&drv) == NULL);
+	/* Only a non-empty range inside the region. */
+	CHECK_EQ(vring_restrict_buffers(&dev, REGION_GPA + DATA_OFF, 0), -HV_EINVAL);
+	CHECK_EQ(vring_restrict_buffers(&dev, REGION_GPA - 4096, 8192), -HV_EINVAL);
+	CHECK_EQ(vring_restrict_buffers(&dev, REGION_GPA + REGION_SIZE, 1), -HV_EINVAL);
+}
+
 TEST(hostile_flags_and_lengths)
 {
 	setup_pair(8, false);
