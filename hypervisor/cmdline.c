@@ -64,6 +64,11 @@ int cmdline_parse(const char *cmdline, struct hv_options *opts,
 			opts->hwcheck = true;
 		} else if (word_is(word, klen, "acpidump") && !val) {
 			opts->acpidump = true;
+		} else if (word_is(word, klen, "iommu") && val) {
+			if (word_is(val, vlen, "noqi"))
+				opts->iommu_noqi = true;
+			else
+				err = 1;
 		} else if (word_is(word, klen, "loglevel") && val) {
 			err = parse_level(val, vlen, &opts->loglevel);
 		} else if (word_is(word, klen, "exit") && val) {

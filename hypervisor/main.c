@@ -104,7 +104,7 @@ __noreturn void hv_main(uint32_t magic, uint32_t mbi_paddr)
 	 * here every device's DMA is blocked until it is attached to a domain.
 	 * Without a usable IOMMU the boot goes on, without device assignment.
 	 */
-	iommu_init();
+	iommu_init(options.iommu_noqi);
 
 	/*
 	 * The VM policy, checked in full against the modules and free memory

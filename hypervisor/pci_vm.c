@@ -250,6 +250,10 @@ static void reset_functions(struct vm *vm)
 		else if (how == PCI_RESET_FLR)
 			pr_info("pci: vm '%s': %02x:%02x.%u reset: function-level reset (FLR), BARs restored",
 				vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf), PCI_FN(d->sbdf));
+		else if (how == PCI_RESET_DEVICE)
+			pr_info("pci: vm '%s': %02x:%02x.%u reset: device-specific (its own reset register), "
+				"interrupts masked", vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf),
+				PCI_FN(d->sbdf));
 		else
 			pr_info("pci: vm '%s': %02x:%02x.%u reset: none (no FLR): quiesced only, its next driver "
 				"resets it", vm->cfg.name, PCI_BUS(d->sbdf), PCI_DEV(d->sbdf), PCI_FN(d->sbdf));

@@ -560,6 +560,13 @@ PCI_CASES = [
                 r"device 'owned': owner 'app' is a guest: only an IOVM may own devices$", QEMU_E1000),
     pci_refused("no-match", "qemu", "tests/policies/vm-pci-no-match.policy",
                 r"device 'nvme' \(bdf 00:1f.7\) matches no PCI function present$", QEMU_E1000),
+    pci_refused("shared-rid", "qemu", "tests/policies/vm-netvm-bridge-shared.policy",
+                r"device 'nic': 01:03\.0 shares its requester id with every function behind bridge 00:05\.0 "
+                r"\(conventional PCI behind a bridge: the IOMMU cannot tell their DMA apart\); "
+                r"add flags = shared-requester-id-ok to accept that$",
+                ["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+                 "-device", "pci-bridge,id=br1,bus=pcie.0,addr=0x5,chassis_nr=1",
+                 "-device", "e1000,netdev=n1,bus=br1,addr=0x3"], images=("iovm-net",)),
     pci_refused("no-iommu", "bochs", "tests/policies/vm-pci-no-iommu.policy",
                 r"device 'nic': no IOMMU \(no ACPI DMAR table\): 00:0[0-9a-f].0 could DMA into any memory; "
                 r"add flags = unprotected-dma to assign it anyway$"),
@@ -613,7 +620,7 @@ DMA_CASES = [
                  *dma_attach_lines("net"),
                  r"I net: TEST net: done, 2 passed, 0 failed",
                  r"I hv: iommu: vm 'net': 00:02\.0 detached: its DMA is blocked",
-                 r"I hv: pci: vm 'net': 00:02\.0 reset: none \(no FLR\): quiesced only, its next driver resets it",
+                 r"I hv: pci: vm 'net': 00:02\.0 reset: device-specific \(its own reset register\), interrupts masked",
                  r"I hv: vm 'net': stopped itself with exit code 0",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed"], pcap_expect=DMA_FRAME,
@@ -894,6 +901,41 @@ NETVM_CASES = [
          forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed", r"DMA is untranslated"],
          pcap_expect=netvm_arp_request(NETVM_MAC),
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # Behind a conventional PCI-to-PCI bridge at 00:05.0 (the e1000 at 01:03.0): the policy accepts
+    # the shared requester id, the IOMMU attaches both ids, and INTA swizzles to the bridge's INTD
+    # ((3 + 0) mod 4), which slot 5 sends to PIRQ E + (5 + 3) mod 4 = E: GSI 20.
+    dict(name="qemu-netvm-bridge", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+               "-device", "pci-bridge,id=br1,bus=pcie.0,addr=0x5,chassis_nr=1",
+               "-device", f"e1000,netdev=n1,mac={NETVM_MAC},bus=br1,addr=0x3"],
+         policy="tests/policies/vm-netvm-bridge.policy", images=["iovm-net"],
+         expect=[r"I hv: irq: 01:03\.0 INTA -> GSI 20 \(q35: swizzled through its bridges, then PIRQ E-H by "
+                 r"slot\).*vm 'netcheck' virtual vector 0x50",
+                 r"I hv: iommu: vm 'netcheck': 01:03\.0 attached to its DMA domain",
+                 *netvm_lines("netcheck", NETVM_MAC, "01:03.0", "0x50", reply=True),
+                 r"I hv: irq: vm 'netcheck': 01:03\.0 GSI 20: [1-9]\d* interrupt\(s\) raised as vector 0x50, "
+                 r"[1-9]\d* acknowledged",
+                 r"I hv: sched: 1 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"not routed"],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    # The same with iommu=noqi: every context-cache and IOTLB invalidation (attach at start, detach
+    # at stop) goes through the CCMD/IOTLB registers, and interrupt remapping (which needs queued
+    # invalidation) is off: the e1000's INTx arrives through a compatibility-format IOAPIC entry.
+    dict(name="qemu-vtd-noqi", emulator="qemu", cmdline="iommu=noqi",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+               "-device", f"e1000,netdev=n1,mac={NETVM_MAC}",
+               "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
+         policy="tests/policies/vm-netvm.policy", images=["iovm-net", "busy"],
+         expect=[r"I hv: iommu: unit 0: queued invalidation not used \(iommu=noqi\): register-based invalidation",
+                 r"W hv: iommu: not every unit has interrupt remapping and queued invalidation",
+                 r"I hv: iommu: vm 'netcheck': 00:02\.0 attached to its DMA domain",
+                 *netvm_lines("netcheck", NETVM_MAC, "00:02.0", "0x50", reply=True),
+                 r"I hv: vm 'netcheck': stopped itself with exit code 0",
+                 r"I hv: iommu: vm 'netcheck': 00:02\.0 detached: its DMA is blocked",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"interrupt remapping on"],
+         pcap_expect=netvm_arp_request(NETVM_MAC),
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
     # Bochs (i440fx, VMX, no IOMMU): the same program with an unprotected-dma device record (the boot
     # info gives it its RAM's host-physical offset for DMA); Bochs' slirp backend plays the user
     # network (same addresses as QEMU's, gateway 52:55:0a:00:02:02).
@@ -948,4 +990,99 @@ MSI_CASES = [
          outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
 ]
 
-CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + vm_cases("qemu") + vm_cases("bochs")
+# ---------------------------------------------------------------------------
+# Guests on the network IOVM over channels (docs/netvm.md "Guest ports",
+# docs/channels.md "Life of a packet"): netfront in the guests, netback in the
+# IOVM, the switch between them and the e1000. Convention: netping's peer is its
+# own address + 1.
+
+G2G_A_MAC, G2G_B_MAC = "52:54:00:00:00:0a", "52:54:00:00:00:0b"
+QEMU_GATEWAY_MAC = "52:55:0a:00:02:02"
+
+
+def mac_hex(mac):
+    return mac.replace(":", "")
+
+
+def g2g_lines():
+    """guest A (ping-a, netping) <-> guest B (echo-b, netecho) through the switch, A -> the gateway."""
+    return [r"I net: net: port 2: channel 'net-a' \(handle 0, vector 0x80, 256 KiB\) to vm 'ping-a', "
+            r"MAC 52:54:00:00:00:0a",
+            r"I net: net: port 3: channel 'net-b' \(handle 1, vector 0x81, 256 KiB\) to vm 'echo-b', "
+            r"MAC 52:54:00:00:00:0b",
+            r"I ping-a: netfront: channel 'net-a': attached by 'net' \(generation 1, 48\+48 buffers\)",
+            r"I ping-a: TEST ping-a: netping: 10\.0\.2\.15 on channel 'net-a', peer 10\.0\.2\.16, gateway 10\.0\.2\.2",
+            r"I ping-a: TEST ping-a: netping: 20/20 replies from 10\.0\.2\.16, payloads checked",
+            r"I ping-a: TEST ping-a: netping: 3/3 replies from gateway 10\.0\.2\.2, payloads checked",
+            r"I ping-a: TEST ping-a: netping: 100/100 UDP echoes from 10\.0\.2\.16:7 byte-exact",
+            # B stops on A's last datagram; what each prints after that interleaves, so their
+            # verdicts are checked in the end-of-run summary (VM order): exit code 0 = all passed.
+            r"I echo-b: TEST echo-b: netecho: stop datagram received after 100 echoes, 20 echo request\(s\) answered",
+            r"I net: net: every frontend has stopped: stopping",
+            # The uplink carried A's gateway pings (and ARP), never A <-> B traffic.
+            r"I net: net: switch port 0 \(uplink\): rx [1-9]\d* frames \d+ bytes, tx [1-9]\d* frames",
+            # tx-full: frames flooded to a port before its guest attached (the IOVM's own ARP, A's first).
+            r"I net: net: switch port 2 \(guest\): rx 1[2-9]\d frames \d+ bytes, tx 1[2-9]\d frames \d+ bytes, "
+            r"drops: (none|tx-full \d)$",
+            r"I net: net: switch port 3 \(guest\): rx 12\d frames \d+ bytes, tx 1[2-9]\d frames \d+ bytes, "
+            r"drops: (none|tx-full \d)$",
+            r"I net: net: port 2 \(channel 'net-a', vm 'ping-a'\): from guest 1[2-9]\d frames \d+ bytes, to guest "
+            r"1[2-9]\d frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d; 1 attach\(es\), 0 reset\(s\)",
+            r"I net: net: port 3 \(channel 'net-b', vm 'echo-b'\): from guest 12\d frames \d+ bytes, to guest "
+            r"1[2-9]\d frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d; 1 attach\(es\), 0 reset\(s\)",
+            r"I hv: vm 'net': stopped itself with exit code 0",
+            r"I hv: vm 'net': stopped, exit code 0, \d+ exits",
+            r"I hv: vm 'net': channel notifications: sent \d+, received \d+",
+            r"I hv: vm 'ping-a': stopped, exit code 0, \d+ exits",
+            r"I hv: vm 'ping-a': channel notifications: sent \d+, received \d+",
+            r"I hv: vm 'echo-b': stopped, exit code 0, \d+ exits",
+            r"I hv: vm 'echo-b': channel notifications: sent \d+, received \d+",
+            r"I hv: sched: 3 VM\(s\): all stopped cleanly"]
+
+
+def ipv4_unicast(dst_mac, src_mac):
+    return mac_hex(dst_mac) + mac_hex(src_mac) + "0800"
+
+
+NETPATH_CASES = [
+    dict(name="qemu-net-guest2guest", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1",
+               "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
+         policy="tests/policies/vm-net-guest2guest.policy", images=["iovm-net", "netping", "netecho"],
+         expect=g2g_lines(),
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"FAIL", r"\): reset: ", r"reconnecting"],
+         # A's pings to the gateway crossed the wire; nothing between A and B did.
+         pcap_expect=ipv4_unicast(QEMU_GATEWAY_MAC, G2G_A_MAC),
+         pcap_forbid=[ipv4_unicast(G2G_B_MAC, G2G_A_MAC), ipv4_unicast(G2G_A_MAC, G2G_B_MAC)],
+         outcome="success", timeout=BACKENDS["qemu"]["timeout"]),
+    dict(name="qemu-net-udp-echo", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on",
+               "-netdev", "user,id=n1,hostfwd=udp:127.0.0.1:{hostport}-10.0.2.15:7",
+               "-device", "e1000,netdev=n1",
+               "-object", "filter-dump,id=f1,netdev=n1,file={workdir}/wire.pcap"],
+         policy="tests/policies/vm-net-udp-echo.policy", images=["iovm-net", "netecho"],
+         client={"kind": "udp-echo", "ready": r"I echo: netecho: ready on 10\.0\.2\.15 udp 7", "count": 1000},
+         expect=[r"I echo: netecho: ready on 10\.0\.2\.15 udp 7",
+                 r"I echo: TEST echo: netecho: stop datagram received after 1000 echoes",
+                 r"I echo: TEST echo: netfront: tx \d+ frames \d+ bytes, rx \d+ frames \d+ bytes, tx-full 0, "
+                 r"kicks \d+, interrupts \d+, waits \d+, reconnects 0, rx-dropped 0",
+                 *vm_lines("echo", 1),
+                 r"I net: net: every frontend has stopped: stopping",
+                 r"I net: net: port 2 \(channel 'net-echo', vm 'echo'\): from guest 10\d\d frames \d+ bytes, "
+                 r"to guest 10\d\d frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d",
+                 r"I hv: vm 'net': stopped itself with exit code 0",
+                 r"I hv: vm 'net': channel notifications: sent \d+, received \d+",
+                 r"I hv: vm 'echo': channel notifications: sent \d+, received \d+",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"\): reset: ", r"reconnecting"],
+         outcome="success", timeout=180),
+    dict(name="bochs-net-guest2guest", emulator="bochs", cmdline="",
+         args=[f"e1000: enabled=1, mac={BOCHS_MAC}, ethmod=slirp"],
+         policy="tests/policies/vm-net-guest2guest-unprotected.policy",
+         images=["iovm-net", "netping", "netecho"],
+         expect=[r"W hv: \* UNPROTECTED DMA: there is no IOMMU", *g2g_lines()],
+         forbid=NO_ERRORS + [r"check failed", r"FAIL", r"\): reset: ", r"reconnecting"],
+         outcome="success", timeout=600),
+]
+
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + vm_cases("qemu") + vm_cases("bochs")

@@ -3,10 +3,10 @@
  * The network IOVM (docs/netvm.md): it owns the physical NIC, drives it
  * (nic.h, e1000.c) and switches frames between it and its ports (switch.h).
  *
- * Ports today: 0, the uplink (the NIC), and the IOVM's own endpoint, a
- * local port with the NIC's MAC that the self-check talks through. Guest
- * ports (virtio channels) plug in as further ports with their own deliver
- * function and their own vectors in the event loop.
+ * Ports: 0, the uplink (the NIC); the IOVM's own endpoint, a local port
+ * with the NIC's MAC that the self-check talks through; and one guest port
+ * per net channel whose backend this VM is (netback.h), with its own
+ * vector in the event loop.
  *
  * The event loop runs with interrupts off except while it waits: the
  * handlers only set bits in `pending`, and all device and switch work is
@@ -16,15 +16,17 @@
  * Modes, by the VM's name: "netcheck..." runs the self-check (link, an ARP
  * request for 10.0.2.2 from 10.0.2.14 through the switch and the NIC, the
  * reply by interrupt) and stops with its verdict; any other name runs the
- * self-check once for the log and then serves forever.
+ * self-check once for the log and then serves: forever without channels,
+ * else until every channel's frontend has stopped (then it logs its
+ * counters and stops with 0, so test runs end by themselves).
  */
 #include <runtime/runtime.h>
 
+#include "netback.h"
 #include "nic.h"
 #include "switch.h"
 
-#define PENDING_NIC		BIT(0)	/* the NIC's INTx vector arrived */
-/* Later: one bit per channel vector. */
+#define PENDING_NIC		BIT(0)	/* the NIC's INTx vector arrived (channel vectors: netback.pending) */
 
 #define RX_BUDGET		64	/* frames per pass before other work gets a turn */
 #define TX_BATCH		32	/* uplink frames collected per tail write */
@@ -47,6 +49,7 @@ typedef void (*port_deliver_fn)(struct netvm *vm, unsigned int port, const uint8
 struct netvm {
 	struct nic nic;
 	struct l2_switch sw;
+	struct netback nb;		/* the guest ports, one per net channel */
 	port_deliver_fn deliver[SWITCH_MAX_PORTS];
 	unsigned int local_port;
 	volatile uint32_t pending;	/* PENDING_*: set by handlers, taken by the loop */
@@ -117,6 +120,22 @@ static void uplink_rx(void *ctx, const uint8_t *frame, size_t len)
 	switch_frame(ctx, SWITCH_UPLINK, frame, len);
 }
 
+/* A guest port: into its channel's receive queue (copied before returning). */
+static void guest_deliver(struct netvm *vm, unsigned int port, const uint8_t *frame, size_t len)
+{
+	netback_deliver(&vm->nb, port, frame, len);
+}
+
+static void hook_switch_frame(void *ctx, unsigned int in_port, const uint8_t *frame, size_t len)
+{
+	switch_frame(ctx, in_port, frame, len);
+}
+
+static void hook_flush(void *ctx)
+{
+	uplink_flush(ctx);
+}
+
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -160,13 +179,19 @@ static void service_nic(struct netvm *vm)
 	nic->ops->tx_reclaim(nic);
 }
 
-/* One pass: the NIC, then the ports (channels, later), then one uplink transmit. */
+/*
+ * One pass: the NIC (received frames switched, guests' receive queues
+ * filled), then the guest ports (their transmitted frames switched), then
+ * one uplink transmit, then one notification per guest that asked.
+ */
 static void service(struct netvm *vm)
 {
 	vm->passes++;
 	switch_tick(&vm->sw, time_ns());
 	service_nic(vm);
+	netback_service(&vm->nb);
 	uplink_flush(vm);
+	netback_notify(&vm->nb);
 }
 
 /*
@@ -182,7 +207,7 @@ static bool netvm_run(struct netvm *vm, uint64_t deadline_ns, bool (*done)(struc
 			return true;
 		if (deadline_ns && time_ns() >= deadline_ns)
 			return false;
-		if (!vm->pending && !vm->rx_more) {
+		if (!vm->pending && !vm->rx_more && !netback_busy(&vm->nb)) {
 			wait_interrupt_until(deadline_ns);
 			vm->wakeups++;
 		}
@@ -195,6 +220,11 @@ static bool netvm_run(struct netvm *vm, uint64_t deadline_ns, bool (*done)(struc
 static bool link_is_up(struct netvm *vm)
 {
 	return vm->link;
+}
+
+static bool netback_frontends_stopped_vm(struct netvm *vm)
+{
+	return netback_frontends_stopped(&vm->nb);
 }
 
 static bool reply_arrived(struct netvm *vm)
@@ -255,6 +285,17 @@ static bool bring_up(struct netvm *vm, const struct uhv_boot_info *boot)
 	vm->deliver[local] = local_deliver;
 	vm->local_port = (unsigned int)local;
 
+	/* A guest port per net channel; the NIC accepts unicast to their MACs. */
+	const struct netback_hooks hooks = { .switch_frame = hook_switch_frame, .flush = hook_flush, .ctx = vm };
+	int guests = netback_init(&vm->nb, &vm->sw, &hooks);
+	if (!test_check(guests >= 0, "guest ports: %d", guests))
+		return false;
+	for (unsigned int i = 0; i < vm->nb.nports; i++) {
+		vm->deliver[vm->nb.ports[i].port] = guest_deliver;
+		err = nic->ops->rx_filter_add(nic, vm->nb.ports[i].ch->net.mac);
+		test_check(!err, "rx_filter_add(%s): %d", nic_mac_str(vm->nb.ports[i].ch->net.mac, mac), err);
+	}
+
 	nic->ops->irq_enable(nic);
 	vm->link = nic->ops->link_up(nic);
 	if (!vm->link)
@@ -291,6 +332,7 @@ static void log_counters(struct netvm *vm)
 			(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
 			(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes, at ? drops : " none");
 	}
+	netback_log_counters(&vm->nb);
 	gprintf("net: event loop: %llu pass(es), %llu wake-up(s); switch table: %llu learned\n",
 		(unsigned long long)vm->passes, (unsigned long long)vm->wakeups,
 		(unsigned long long)vm->sw.learned);
@@ -335,7 +377,15 @@ int guest_main(const struct uhv_boot_info *boot)
 	arp_selfcheck(vm);
 	if (check_only)
 		test_finish();
-	gprintf("net: serving\n");
-	netvm_run(vm, 0, NULL);
+	if (!vm->nb.nports) {
+		gprintf("net: serving\n");
+		netvm_run(vm, 0, NULL);
+		return 0;
+	}
+	/* With guest ports the run ends when every frontend has stopped. */
+	gprintf("net: serving %u guest port(s)\n", vm->nb.nports);
+	netvm_run(vm, 0, netback_frontends_stopped_vm);
+	gprintf("net: every frontend has stopped: stopping\n");
+	log_counters(vm);
 	return 0;
 }

@@ -50,11 +50,22 @@ TEST(empty_cmdline_gives_defaults)
 	CHECK_EQ(opts.exit_method, EXIT_HALT);
 	CHECK(!opts.hwcheck);
 	CHECK(!opts.acpidump);
+	CHECK(!opts.iommu_noqi);
 	CHECK_STR_EQ(opts.test, "");
 	CHECK_EQ(report_count, 0);
 
 	CHECK_EQ(parse("   "), 0);
 	CHECK_EQ(opts.loglevel, LOG_INFO);
+}
+
+TEST(iommu_noqi)
+{
+	CHECK_EQ(parse("iommu=noqi"), 0);
+	CHECK(opts.iommu_noqi);
+	CHECK_EQ(parse("iommu=qi"), 1);
+	CHECK_STR_EQ(reports, "bad value in option: iommu=qi\n");
+	CHECK_EQ(parse("iommu"), 1);
+	CHECK_EQ(report_count, 1);
 }
 
 TEST(every_loglevel)

@@ -5,11 +5,13 @@
  * command, cache line size, interrupt line), Transactions Pending may stay
  * set, and a broken function may never answer again. The delays are
  * counted, not slept: the reset must wait at least 100 ms after Initiate
- * FLR and stay bounded when the function misbehaves.
+ * FLR and stay bounded when the function misbehaves. An e1000 without FLR
+ * gets its own reset through a simulated register file in BAR 0.
  */
 #include <string.h>
 
 #include <abi/errno.h>
+#include <hv/mm.h>
 #include <hv/pci_reset.h>
 #include <hv/time.h>
 
@@ -37,9 +39,36 @@ static uint64_t delayed_us, delayed_at_flr;
 static unsigned int flrs, writes;
 static bool pending_forever, never_answers, flr_started;
 
+/* The simulated e1000's registers (BAR 0), and how its reset behaves. */
+#define E1000_BAR0	0xfebc0000ULL
+#define CTRL_RST	(1U << 26)
+static uint32_t e1000_regs[0x1000 / 4];
+static bool rst_sticks;			/* a broken part: CTRL.RST never clears */
+static unsigned int ioremaps;
+static uint16_t command_at_rst;		/* the command register when RST was written */
+
+static uint32_t get(uint16_t off, unsigned int size);
+
 void time_delay_us(uint64_t us)
 {
 	delayed_us += us;
+	if (e1000_regs[0] & CTRL_RST)
+		command_at_rst = (uint16_t)get(PCI_COMMAND, 2);
+	if (!rst_sticks)
+		e1000_regs[0] &= ~CTRL_RST;	/* the reset completes during the first wait */
+}
+
+bool remap_reachable(paddr_t pa, size_t len)
+{
+	return pa + len <= (1ULL << 46);
+}
+
+void *ioremap(paddr_t pa, size_t len)
+{
+	CHECK_EQ(pa, E1000_BAR0);
+	CHECK(len <= sizeof(e1000_regs));
+	ioremaps++;
+	return e1000_regs;
 }
 
 static uint32_t get(uint16_t off, unsigned int size)
@@ -180,4 +209,61 @@ TEST(a_function_that_never_comes_back_fails_boundedly)
 	CHECK_EQ(pci_reset_function(&dev, &how), -HV_EIO);
 	CHECK_EQ(how, PCI_RESET_FLR);
 	CHECK(delayed_us <= PCI_FLR_WAIT_US + PCI_FLR_READY_WAIT_US + 1000);
+}
+
+/* 00:03.0 as an 82540EM: conventional PCI (no FLR), BAR 0 32-bit memory with its registers. */
+static void build_e1000(void)
+{
+	build(false, false);
+	put(PCI_VENDOR_ID, 2, 0x8086);
+	put(PCI_DEVICE_ID, 2, 0x100e);
+	dev.vendor_id = 0x8086;
+	dev.device_id = 0x100e;
+	dev.cap_count = 0;
+	dev.bars[0] = (struct pci_bar){ .type = PCI_BAR_MEM32, .base = E1000_BAR0, .size = 0x20000 };
+	memset(e1000_regs, 0, sizeof(e1000_regs));
+	e1000_regs[0] = 0x00140248;	/* CTRL as a driver left it (SLU, ASDE...) */
+	e1000_regs[0xd0 / 4] = 0x9d;	/* IMS: interrupts the driver enabled */
+	rst_sticks = false;
+	ioremaps = 0;
+	command_at_rst = 0xffff;
+}
+
+TEST(e1000_without_flr_gets_its_own_reset)
+{
+	enum pci_reset_method how = PCI_RESET_NONE;
+
+	build_e1000();
+	CHECK_EQ(pci_reset_function(&dev, &how), 0);
+	CHECK_EQ(how, PCI_RESET_DEVICE);
+	CHECK_EQ(ioremaps, 1);
+	CHECK_EQ(e1000_regs[0] & CTRL_RST, 0);		/* written, and cleared by the device */
+	CHECK_EQ(e1000_regs[0xd8 / 4], UINT32_MAX);	/* IMC: every cause masked */
+	CHECK(delayed_us >= 1);				/* waited before reading CTRL back */
+	CHECK_EQ(command_at_rst, PCI_COMMAND_MEMORY);	/* decoding on, bus mastering off meanwhile */
+	CHECK_EQ(get(PCI_COMMAND, 2), 0);		/* decoding off again, bus mastering never on */
+}
+
+TEST(e1000_reset_bit_that_never_clears_fails_boundedly)
+{
+	enum pci_reset_method how;
+
+	build_e1000();
+	rst_sticks = true;
+	CHECK_EQ(pci_reset_function(&dev, &how), -HV_EIO);
+	CHECK_EQ(how, PCI_RESET_DEVICE);
+	CHECK(delayed_us <= 10000 + 1000 + 1);
+	CHECK_EQ(get(PCI_COMMAND, 2), 0);
+}
+
+TEST(e1000_with_registers_out_of_reach_is_only_quiesced)
+{
+	enum pci_reset_method how = PCI_RESET_FLR;
+
+	build_e1000();
+	dev.bars[0] = (struct pci_bar){ .type = PCI_BAR_IO, .base = 0xc000, .size = 0x40 };
+	CHECK_EQ(pci_reset_function(&dev, &how), 0);
+	CHECK_EQ(how, PCI_RESET_NONE);
+	CHECK_EQ(ioremaps, 0);
+	CHECK_EQ(writes, 0);
 }

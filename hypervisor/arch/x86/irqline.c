@@ -14,8 +14,12 @@
  *   anything else (i440fx/PIIX: Bochs, QEMU pc): the firmware's Interrupt
  *     Line register, the ISA IRQ it routed the PIRQ to, which the IOAPIC
  *     sees on the same pin unless a MADT override says otherwise.
- *   Devices behind bridges on q35 would need the swizzle through each
- *   bridge and the root port's routing: refused (-HV_ENODEV) for now.
+ *   Behind bridges (q35's PCIe root ports, pci-bridge, pcie-pci-bridge):
+ *     every bridge on the way up swizzles the pin by the device number on
+ *     its secondary bus (PCI-to-PCI Bridge Architecture 1.2, 9.1: INTx of
+ *     device d pin p leaves the bridge on its pin (d + p) mod 4; PCI
+ *     Express 2.2.8.1 keeps the rule for virtual wires), until a bridge on
+ *     bus 0, whose slot then picks the PIRQ as above.
  */
 #include <abi/errno.h>
 #include <arch/intremap.h>
@@ -61,17 +65,43 @@ static bool is_q35(void)
 	return host && host->vendor_id == PCI_VENDOR_INTEL && host->device_id == PCI_DEVICE_Q35_MCH;
 }
 
+#define PCI_MAX_BRIDGE_HOPS	8	/* deeper than any real topology: a loop in what we read */
+
+/* The bridge whose secondary bus d sits on, or NULL. */
+static const struct pci_device *bridge_to(const struct pci_device *d)
+{
+	size_t count;
+	const struct pci_device *devs = pci_devices(&count);
+
+	for (size_t i = 0; i < count; i++)
+		if (devs[i].header_type == PCI_HEADER_TYPE_BRIDGE && PCI_SEG(devs[i].sbdf) == PCI_SEG(d->sbdf) &&
+		    devs[i].secondary_bus == PCI_BUS(d->sbdf))
+			return &devs[i];
+	return NULL;
+}
+
 int irqline_of_pci(const struct pci_device *d, uint32_t *line, const char **how)
 {
 	if (!d->interrupt_pin || d->interrupt_pin > 4)
 		return -HV_ENOENT;
 	if (is_q35()) {
-		unsigned int slot = PCI_DEV(d->sbdf);
+		unsigned int pin = d->interrupt_pin - 1u;	/* 0 = INTA */
+		const struct pci_device *at = d;
 
-		if (PCI_SEG(d->sbdf) || PCI_BUS(d->sbdf) || slot >= ICH9_PIRQ_SLOTS)
+		for (unsigned int hops = 0; PCI_BUS(at->sbdf) != 0; hops++) {
+			const struct pci_device *up = bridge_to(at);
+
+			if (!up || hops >= PCI_MAX_BRIDGE_HOPS)
+				return -HV_ENODEV;
+			pin = (pin + PCI_DEV(at->sbdf)) % 4;
+			at = up;
+		}
+		unsigned int slot = PCI_DEV(at->sbdf);
+		if (PCI_SEG(at->sbdf) || slot >= ICH9_PIRQ_SLOTS)
 			return -HV_ENODEV;
-		*line = ICH9_PIRQ_GSI_BASE + ICH9_PIRQ_E + (slot + d->interrupt_pin - 1) % 4;
-		*how = "q35: PIRQ E-H by slot, PIRQ A-H = GSI 16-23";
+		*line = ICH9_PIRQ_GSI_BASE + ICH9_PIRQ_E + (slot + pin) % 4;
+		*how = at == d ? "q35: PIRQ E-H by slot, PIRQ A-H = GSI 16-23"
+			       : "q35: swizzled through its bridges, then PIRQ E-H by slot";
 		return 0;
 	}
 	if (d->interrupt_line == 0 || d->interrupt_line >= 16)

@@ -542,7 +542,7 @@ static unsigned int report_coverage(void)
 	return covered;
 }
 
-int iommu_init(void)
+int iommu_init(bool no_queued_invalidation)
 {
 	const struct acpi_info *acpi = acpi_get();
 
@@ -560,9 +560,16 @@ int iommu_init(void)
 	unit_count = MIN(acpi->drhd_count, VTD_MAX_UNITS);
 	for (unsigned int i = 0; i < unit_count; i++)
 		units[i] = (struct vtd_unit){ .index = i, .drhd = &acpi->drhd[i] };
-	for (unsigned int i = 0; i < unit_count; i++)
+	for (unsigned int i = 0; i < unit_count; i++) {
 		if (unit_probe(&units[i]))
 			goto refuse;
+		/* The register interface is architectural: this is how it gets exercised where QI exists. */
+		if (no_queued_invalidation && (units[i].caps.ecap & VTD_ECAP_QI)) {
+			units[i].caps.ecap &= ~VTD_ECAP_QI;
+			pr_info("iommu: unit %u: queued invalidation not used (iommu=noqi): "
+				"register-based invalidation", i);
+		}
+	}
 	/* Before any table is written: whether tables need flushing depends on every unit. */
 	if (choose_domain_format())
 		goto refuse;

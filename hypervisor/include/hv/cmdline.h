@@ -21,6 +21,7 @@ struct hv_options {
 	enum exit_method exit_method;
 	bool hwcheck;
 	bool acpidump;
+	bool iommu_noqi;	/* iommu=noqi: register-based invalidation even where queued invalidation exists */
 	char test[32];
 };
 

@@ -19,11 +19,14 @@
 /*
  * Find the remapping units, check them, and enable DMA remapping with every
  * device blocked. Needs the ACPI tables, PCI enumeration, the LAPIC and a
- * calibrated clock. Returns 0; -HV_ENODEV if the platform has no IOMMU;
- * -HV_EIO if a unit is unusable or did not acknowledge a command (then no
- * device can be assigned: iommu_present() stays false).
+ * calibrated clock. no_queued_invalidation (boot option iommu=noqi) makes
+ * every unit use register-based invalidation, as on units without queued
+ * invalidation (which interrupt remapping needs: it is then off). Returns 0;
+ * -HV_ENODEV if the platform has no IOMMU; -HV_EIO if a unit is unusable or
+ * did not acknowledge a command (then no device can be assigned:
+ * iommu_present() stays false).
  */
-int iommu_init(void);
+int iommu_init(bool no_queued_invalidation);
 
 /* True once iommu_init() succeeded: devices can be confined to domains. */
 bool iommu_present(void);

@@ -14,6 +14,7 @@
 enum pci_reset_method {
 	PCI_RESET_NONE,		/* no reset the hypervisor can do: quiesced only */
 	PCI_RESET_FLR,		/* PCIe function-level reset */
+	PCI_RESET_DEVICE,	/* the device's own reset register (pci_reset.c's table) */
 };
 
 /* How long a function has after Initiate FLR before it must answer again (PCIe base 4.0, 6.6.2). */
@@ -33,9 +34,15 @@ enum pci_reset_method {
  * interrupt line. The command register stays 0. Busy-waits: at least
  * 100 ms per function with FLR.
  *
+ * Without FLR, a device in the table of device-specific resets gets its
+ * own: the Intel 8254x/82574 family (e1000, e1000e) sets CTRL.RST in
+ * memory BAR 0 with memory decoding on for the duration (bus mastering
+ * stays off), waits (bounded) for the bit to clear itself, and masks every
+ * interrupt cause (IMC). Others are only quiesced (PCI_RESET_NONE).
+ *
  * Returns the method used (*method), and 0; or -HV_EIO if the function
- * did not come back or its BARs did not take their values again: it is
- * left with decoding and bus mastering off.
+ * did not come back or its BARs did not take their values again, or its
+ * reset bit never cleared: it is left with decoding and bus mastering off.
  */
 int pci_reset_function(const struct pci_device *dev, enum pci_reset_method *method);
 

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* netback: the network IOVM's end of its net channels (netback.h). */
+#include <runtime/runtime.h>
+
+#include "netback.h"
+#include "nic.h"
+
+#define HDR_LEN		sizeof(struct virtio_net_hdr_v1)
+
+static struct netback *self;	/* for the vector handler */
+
+static void channel_interrupt(struct trap_frame *frame)
+{
+	uint64_t k = frame->vector - UHV_CHANNEL_VECTOR_BASE;
+
+	if (self && k < UHV_VM_CHANNELS_MAX)
+		self->pending |= (uint32_t)BIT(k);
+}
+
+const char *netback_drop_name(enum netback_drop reason)
+{
+	switch (reason) {
+	case NETBACK_DROP_BAD_LENGTH:	return "bad-length";
+	case NETBACK_DROP_NO_RX_BUFFER:	return "no-rx-buffer";
+	case NETBACK_DROP_DETACHED:	return "detached";
+	case NETBACK_DROP_REASONS:	break;
+	}
+	return "?";
+}
+
+static void notify(struct netback_port *p)
+{
+	if (hc_channel_notify(p->ch->handle) == 0)
+		p->c.notifies++;
+}
+
+/*
+ * Refuse or stop serving generation gen: the reason to the frontend
+ * (backend_error, then status RESET, then backend_generation = gen with a
+ * release store: it sees the reason before it sees its generation reset),
+ * one log line, and a notification.
+ */
+static void port_reset(struct netback_port *p, uint32_t gen, const char *fmt, ...)
+{
+	volatile struct uhv_net_shared *sh = p->shared;
+	char reason[UHV_NET_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	for (unsigned int i = 0; i < sizeof(reason); i++)
+		sh->backend_error[i] = reason[i];
+	sh->backend_status = UHV_NET_BACKEND_RESET;
+	__atomic_store_n(&sh->backend_generation, gen, __ATOMIC_RELEASE);
+	p->attached = false;
+	p->generation = gen;
+	p->c.resets++;
+	gprintf("net: port %u (channel '%s', vm '%s'): reset: %s\n", p->port, p->ch->name, p->ch->peer, reason);
+	notify(p);
+}
+
+static void port_detach(struct netback_port *p, const char *why)
+{
+	p->attached = false;
+	gprintf("net: port %u (channel '%s', vm '%s'): detached: %s\n", p->port, p->ch->name, p->ch->peer, why);
+}
+
+/* Set up the device ends of both queues for generation gen after checking the header. */
+static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epoch)
+{
+	volatile struct uhv_net_shared *sh = p->shared;
+	struct vring_region region = { .host = (void *)(uintptr_t)p->map.region, .gpa = p->ch->region_gpa,
+				       .size = p->ch->region_size };
+	struct vring_config rxc, txc;
+	struct vring_layout rxl;
+	uint32_t magic = sh->magic, version = sh->version, qsize = sh->queue_size;
+	uint64_t features = sh->features;
+
+	if (magic != UHV_NET_MAGIC) {
+		port_reset(p, gen, "bad magic %#x (expected %#x)", magic, UHV_NET_MAGIC);
+		return;
+	}
+	if (version != UHV_NET_VERSION) {
+		port_reset(p, gen, "version %u (expected %u)", version, UHV_NET_VERSION);
+		return;
+	}
+	if (qsize != UHV_NET_QUEUE_SIZE) {
+		port_reset(p, gen, "queue_size %u (expected %u)", qsize, UHV_NET_QUEUE_SIZE);
+		return;
+	}
+	if (features != UHV_NET_FEATURES) {
+		port_reset(p, gen, "features %#llx (expected %#llx)", (unsigned long long)features,
+			   (unsigned long long)UHV_NET_FEATURES);
+		return;
+	}
+	/* The device ends may touch descriptors naming the buffer area only:
+	 * never the rings or this page. */
+	uint64_t area = p->ch->region_size - UHV_NET_BUFFERS_OFFSET;
+	if (vring_layout(qsize, UHV_NET_RINGS_OFFSET, &rxl) ||
+	    vring_config_at(&rxc, &region, qsize, UHV_NET_RINGS_OFFSET, true) ||
+	    vring_config_at(&txc, &region, qsize, rxl.end_off, true) || vring_device_init(&p->rx, &rxc) ||
+	    vring_device_init(&p->tx, &txc) ||
+	    vring_restrict_buffers(&p->rx, p->ch->region_gpa + UHV_NET_BUFFERS_OFFSET, area) ||
+	    vring_restrict_buffers(&p->tx, p->ch->region_gpa + UHV_NET_BUFFERS_OFFSET, area)) {
+		port_reset(p, gen, "queues do not fit the region");
+		return;
+	}
+	/* Receive buffers are taken when a frame comes: no kick wanted for them. */
+	vring_disable_kicks(&p->rx);
+	p->attached = true;
+	p->generation = gen;
+	p->front_epoch = front_epoch;
+	p->c.attaches++;
+	/* Status before generation: the frontend, matching its generation, never sees an old RESET. */
+	sh->backend_status = UHV_NET_BACKEND_ATTACHED;
+	__atomic_store_n(&sh->backend_generation, gen, __ATOMIC_RELEASE);
+	gprintf("net: port %u (channel '%s', vm '%s'): attached, generation %u\n", p->port, p->ch->name, p->ch->peer,
+		gen);
+	notify(p);
+}
+
+/* The handshake's part of a pass: attach, re-attach or let go. */
+static void port_handshake(struct netback_port *p)
+{
+	uint32_t state, epoch;
+
+	rt_channel_peer(&p->map, UHV_CHANNEL_BACKEND, &state, &epoch);
+	uint32_t gen = __atomic_load_n(&p->shared->generation, __ATOMIC_ACQUIRE);
+
+	if (p->attached) {
+		if (state != UHV_PEER_READY || epoch != p->front_epoch)
+			port_detach(p, state != UHV_PEER_READY ? "frontend not running" : "frontend restarted");
+		else if (gen != p->generation)
+			port_detach(p, gen ? "frontend reconnected" : "frontend resetting");
+	}
+	if (p->attached || state != UHV_PEER_READY || !gen)
+		return;
+	/* A generation already attached or reset (by us, or by the instance
+	 * before a restart of this IOVM) is not served again: the frontend
+	 * reconnects with a new one. */
+	if (gen == __atomic_load_n(&p->shared->backend_generation, __ATOMIC_ACQUIRE))
+		return;
+	port_attach(p, gen, epoch);
+}
+
+/* A slot in the staging area; flushes the uplink batch when all are in use. */
+static uint8_t *stage_slot(struct netback *nb)
+{
+	if (nb->stage_n == NETBACK_STAGE) {
+		nb->hooks.flush(nb->hooks.ctx);
+		nb->stage_n = 0;
+	}
+	return nb->stage[nb->stage_n++];
+}
+
+/* Up to NETBACK_BUDGET transmitted frames of one attached port. */
+static void port_transmit(struct netback *nb, struct netback_port *p)
+{
+	struct vring_buf segs[NETBACK_MAX_SEGS];
+	struct vring_chain chain;
+	unsigned int n = 0;
+
+	while (p->attached && n < NETBACK_BUDGET) {
+		int head = vring_pop(&p->tx, segs, NETBACK_MAX_SEGS, &chain);
+		if (head == -HV_EAGAIN) {
+			/* Ask for a kick at the next entry, then look once more (no lost kick). */
+			int more = vring_enable_kicks(&p->tx);
+			if (more == 1)
+				continue;
+			if (more < 0)
+				port_reset(p, p->generation, "transmit queue: %s", vring_broken(&p->tx));
+			return;
+		}
+		if (head < 0) {
+			port_reset(p, p->generation, "transmit queue: %s", vring_broken(&p->tx));
+			return;
+		}
+		n++;
+		if (chain.n_in) {
+			port_reset(p, p->generation, "transmit chain %u has %u device-writable descriptor(s)",
+				   chain.head, chain.n_in);
+			return;
+		}
+		if (chain.out_len < HDR_LEN + UHV_NET_FRAME_MIN || chain.out_len > HDR_LEN + UHV_NET_FRAME_MAX) {
+			p->c.drops[NETBACK_DROP_BAD_LENGTH]++;
+			vring_push_used(&p->tx, chain.head, 0);
+			continue;
+		}
+		/* The one copy out of shared memory: checked and switched from here on. */
+		uint8_t *f = stage_slot(nb);
+		size_t at = 0;
+		for (unsigned int i = 0; i < chain.n_out; i++) {
+			memcpy(f + at, segs[i].host, segs[i].len);
+			at += segs[i].len;
+		}
+		vring_push_used(&p->tx, chain.head, 0);
+		const struct virtio_net_hdr_v1 *h = (const struct virtio_net_hdr_v1 *)f;
+		if (h->flags || h->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			nb->stage_n--;
+			port_reset(p, p->generation, "transmit header: flags %#x gso_type %#x (no offloads)",
+				   h->flags, h->gso_type);
+			return;
+		}
+		p->c.from_guest_frames++;
+		p->c.from_guest_bytes += at - HDR_LEN;
+		nb->hooks.switch_frame(nb->hooks.ctx, p->port, f + HDR_LEN, at - HDR_LEN);
+	}
+	if (n == NETBACK_BUDGET)
+		nb->more = true;
+}
+
+void netback_service(struct netback *nb)
+{
+	uint32_t pending = nb->pending;
+
+	nb->pending = 0;
+	nb->more = false;
+	for (unsigned int i = 0; i < nb->nports; i++)
+		if (pending & BIT(nb->ports[i].channel))
+			nb->ports[i].c.kicks++;
+	/* The batch from the last pass is gone: the staging area is free. */
+	nb->hooks.flush(nb->hooks.ctx);
+	nb->stage_n = 0;
+	for (unsigned int i = 0; i < nb->nports; i++)
+		port_handshake(&nb->ports[i]);
+	for (unsigned int i = 0; i < nb->nports; i++)
+		if (nb->ports[i].attached)
+			port_transmit(nb, &nb->ports[i]);
+}
+
+/* Pop a receive buffer of port p for one frame: true with *chain filled; false if
+ * there is none (counted) or the queue is bad (port reset). */
+static bool take_rx_buffer(struct netback_port *p, struct vring_buf *segs, struct vring_chain *chain)
+{
+	if (!p->attached) {
+		p->c.drops[NETBACK_DROP_DETACHED]++;
+		return false;
+	}
+	int head = vring_pop(&p->rx, segs, NETBACK_MAX_SEGS, chain);
+	if (head == -HV_EAGAIN) {
+		p->c.drops[NETBACK_DROP_NO_RX_BUFFER]++;
+		return false;
+	}
+	if (head < 0)
+		port_reset(p, p->generation, "receive queue: %s", vring_broken(&p->rx));
+	else if (chain->n_out)
+		port_reset(p, p->generation, "receive chain %u has %u device-readable descriptor(s)", chain->head,
+			   chain->n_out);
+	else if (chain->in_len < HDR_LEN + UHV_NET_FRAME_MAX)
+		port_reset(p, p->generation, "receive buffer %u: %u bytes < %u", chain->head, chain->in_len,
+			   (unsigned int)(HDR_LEN + UHV_NET_FRAME_MAX));
+	else
+		return true;
+	return false;
+}
+
+void netback_deliver(struct netback *nb, unsigned int sw_port, const uint8_t *frame, size_t len)
+{
+	int k = sw_port < SWITCH_MAX_PORTS ? nb->by_switch_port[sw_port] : -1;
+	struct vring_buf segs[NETBACK_MAX_SEGS];
+	struct vring_chain chain;
+
+	if (k < 0 || len < UHV_NET_FRAME_MIN || len > UHV_NET_FRAME_MAX ||
+	    !take_rx_buffer(&nb->ports[k], segs, &chain)) {
+		switch_tx_dropped(nb->sw, sw_port, len);
+		return;
+	}
+	struct netback_port *p = &nb->ports[k];
+	/* Header (num_buffers 1, no offloads) then the frame, across the chain's segments. */
+	struct virtio_net_hdr_v1 hdr = { .num_buffers = 1 };
+	const uint8_t *src[2] = { (const uint8_t *)&hdr, frame };
+	size_t left[2] = { HDR_LEN, len };
+	unsigned int s = 0;
+	size_t seg_at = 0;
+	for (unsigned int part = 0; part < 2; part++) {
+		while (left[part]) {
+			size_t n = MIN(left[part], segs[s].len - seg_at);
+			memcpy((uint8_t *)segs[s].host + seg_at, src[part], n);
+			src[part] += n;
+			left[part] -= n;
+			seg_at += n;
+			if (seg_at == segs[s].len) {
+				s++;
+				seg_at = 0;
+			}
+		}
+	}
+	vring_push_used(&p->rx, chain.head, (uint32_t)(HDR_LEN + len));
+	p->c.to_guest_frames++;
+	p->c.to_guest_bytes += len;
+}
+
+void netback_notify(struct netback *nb)
+{
+	for (unsigned int i = 0; i < nb->nports; i++) {
+		struct netback_port *p = &nb->ports[i];
+
+		if (!p->attached)
+			continue;
+		/* Both calls: each moves its queue's "signalled" mark. */
+		bool rx = vring_notify_needed(&p->rx);
+		bool tx = vring_notify_needed(&p->tx);
+		if (rx || tx)
+			notify(p);
+	}
+}
+
+bool netback_busy(const struct netback *nb)
+{
+	return nb->pending || nb->more;
+}
+
+bool netback_frontends_stopped(const struct netback *nb)
+{
+	if (!nb->nports)
+		return false;
+	for (unsigned int i = 0; i < nb->nports; i++) {
+		uint32_t state, epoch;
+
+		rt_channel_peer(&nb->ports[i].map, UHV_CHANNEL_BACKEND, &state, &epoch);
+		if (state != UHV_PEER_ABSENT || epoch < 1)
+			return false;
+	}
+	return true;
+}
+
+int netback_init(struct netback *nb, struct l2_switch *sw, const struct netback_hooks *hooks)
+{
+	const struct uhv_channel_info *ch;
+
+	memset(nb, 0, sizeof(*nb));
+	nb->sw = sw;
+	nb->hooks = *hooks;
+	for (unsigned int i = 0; i < SWITCH_MAX_PORTS; i++)
+		nb->by_switch_port[i] = -1;
+	self = nb;
+	for (unsigned int k = 0; (ch = rt_channel(k)) != NULL; k++) {
+		if (ch->kind != UHV_CHANNEL_NET || ch->end != UHV_CHANNEL_BACKEND)
+			continue;
+		struct netback_port *p = &nb->ports[nb->nports];
+		char mac[18];
+		int err;
+
+		if (ch->region_size < UHV_NET_REGION_MIN || ch->vector != UHV_CHANNEL_VECTOR_BASE + k) {
+			gprintf("net: channel '%s': region %llu bytes (at least %llu), vector %#x: unusable\n",
+				ch->name, (unsigned long long)ch->region_size, (unsigned long long)UHV_NET_REGION_MIN,
+				ch->vector);
+			return -HV_EINVAL;
+		}
+		err = rt_channel_map(ch, &p->map);
+		if (err) {
+			gprintf("net: channel '%s': cannot map it: %d\n", ch->name, err);
+			return err;
+		}
+		int port = switch_add_port(sw, SWITCH_PORT_GUEST, ch->net.mac);
+		if (port < 0) {
+			gprintf("net: channel '%s': no switch port for MAC %s: %d\n", ch->name,
+				nic_mac_str(ch->net.mac, mac), port);
+			return port;
+		}
+		err = irq_register(ch->vector, channel_interrupt);
+		if (err) {
+			gprintf("net: channel '%s': vector %#x: %d\n", ch->name, ch->vector, err);
+			return err;
+		}
+		p->ch = ch;
+		p->shared = (volatile struct uhv_net_shared *)p->map.region;
+		p->channel = k;
+		p->port = (unsigned int)port;
+		nb->by_switch_port[port] = (int)nb->nports;
+		nb->nports++;
+		gprintf("net: port %u: channel '%s' (handle %u, vector %#x, %llu KiB) to vm '%s', MAC %s\n",
+			p->port, ch->name, ch->handle, ch->vector, (unsigned long long)(ch->region_size / 1024),
+			ch->peer, nic_mac_str(ch->net.mac, mac));
+	}
+	return (int)nb->nports;
+}
+
+void netback_log_counters(const struct netback *nb)
+{
+	for (unsigned int i = 0; i < nb->nports; i++) {
+		const struct netback_port *p = &nb->ports[i];
+		const struct netback_counters *c = &p->c;
+		char drops[128];
+		int at = 0;
+
+		drops[0] = 0;
+		for (unsigned int r = 0; r < NETBACK_DROP_REASONS; r++)
+			at += format(drops + at, sizeof(drops) - (size_t)at, " %s %llu", netback_drop_name(r),
+				     (unsigned long long)c->drops[r]);
+		gprintf("net: port %u (channel '%s', vm '%s'): from guest %llu frames %llu bytes, to guest %llu frames "
+			"%llu bytes, drops:%s; %llu attach(es), %llu reset(s), %llu notification(s) sent, %llu wake-up(s) by its vector\n",
+			p->port, p->ch->name, p->ch->peer, (unsigned long long)c->from_guest_frames,
+			(unsigned long long)c->from_guest_bytes, (unsigned long long)c->to_guest_frames,
+			(unsigned long long)c->to_guest_bytes, drops, (unsigned long long)c->attaches,
+			(unsigned long long)c->resets, (unsigned long long)c->notifies, (unsigned long long)c->kicks);
+	}
+}
