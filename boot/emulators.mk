@@ -55,3 +55,9 @@ test: deps
 emu-test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)QEMU=$(QEMU) BOCHS=$(BOCHS) $(PYTHON) tests/harness.py --build $(BUILD) -j $(JOBS) --no-unit
+
+# The network benchmark (tests/bench.py, docs/testing.md "Benchmark"): one
+# QEMU run, results in $(BUILD)/bench/results.json and results.txt. Installs
+# nothing: QEMU must be there (make deps).
+bench: all
+	$(Q)QEMU=$(QEMU) $(PYTHON) tests/bench.py --build $(BUILD)

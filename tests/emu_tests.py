@@ -294,7 +294,9 @@ def vm_cases(emulator):
                  r"I hv: vm 'hello': started \(id 1, guest, 4 MiB",
                  r"I hello: TEST hello: boot-info PASS",
                  r"I hello: TEST hello: vm-info-matches-boot-info PASS",
-                 *vm_lines("hello", 5),
+                 r"I hello: TEST hello: HC_VM_STATS: 11 hypercall exit\(s\) across 10 HC_TIME_READ calls",
+                 r"I hello: TEST hello: vm-stats PASS",
+                 *vm_lines("hello", 6),
                  r"I hv: vm 'hello': stopped, exit code 0, \d+ exits",
                  r"I hv: vm 'hello': exits: .*",
                  r"I hv: sched: 1 VM\(s\): all stopped cleanly"]),
@@ -953,6 +955,37 @@ NETVM_CASES = [
          outcome="success", timeout=BACKENDS["bochs"]["timeout"]),
 ]
 
+# The benchmark's smoke run (make bench: tests/bench.py, docs/testing.md "Benchmark"): the guest
+# netbench streams 500 datagrams (its name contains "smoke") through netfront, the network IOVM's
+# netback and switch to the wire; the IOVM, in bench mode, counts them at the uplink, then sends 500
+# itself. Checked: every BENCH line, each side's packets and bytes, the forward side's run id equal
+# to the guest's (it read them from the guest's headers), VM exits counted; never a speed.
+BENCH_FIELDS = (r"exits=[1-9]\d* exits_hypercall=\d+ exits_interrupt=\d+ exits_hlt=\d+ exits_memory=\d+ "
+                r"notifies_sent=\d+ notifies_received=\d+ irqs=\d+")
+NETBENCH_CASES = [
+    dict(name="qemu-netbench-smoke", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
+               "-device", f"e1000,netdev=n1,mac={NETVM_MAC}"],
+         policy="tests/policies/vm-netbench-smoke.policy", images=["iovm-net", "netbench"],
+         expect=[r"I netbench: TEST netbench: arp PASS",
+                 r"I bench-smoke: TEST bench-smoke: netfront-up PASS",
+                 r"I bench-smoke: TEST bench-smoke: sending 500 datagrams of 1024 bytes to 10\.0\.2\.2:40009",
+                 # The guest's line, then the IOVM's for the same run (a backreference: one regex).
+                 r"I bench-smoke: BENCH side=guest run=(\d+) packets=500 bytes=512000 ns=[1-9]\d* "
+                 + BENCH_FIELDS + r" kicks=\d+ tx_full=\d+ waits=\d+\n(.*\n)*?"
+                 r".*I netbench: BENCH side=iovm-forward run=\1 packets=500 bytes=512000 ns=[1-9]\d* "
+                 + BENCH_FIELDS + r" window_ns=[1-9]\d* uplink_frames=([5-9]\d\d|[1-9]\d{3,})\n",
+                 r"I netbench: TEST netbench: bench-forward PASS",
+                 r"I netbench: BENCH side=native run=\d+ packets=500 bytes=512000 ns=[1-9]\d* "
+                 + BENCH_FIELDS + r" bursts=[1-9]\d* completed=500\n",
+                 r"I netbench: TEST netbench: bench-native PASS",
+                 r"I netbench: TEST netbench: done, 4 passed, 0 failed",
+                 r"I hv: vm 'netbench': stopped itself with exit code 0",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=NO_ERRORS + [r"iommu: DMA fault", r"check failed", r"FAIL"],
+         outcome="success", timeout=120),
+]
+
 # Plain MSI: the e1000e (8086:10d3) has an MSI capability (QEMU: at 0xd0, 64-bit, one vector, no
 # masking). Its IOVM programs it the normal way; undeliverable messages are refused (Enable reads 0),
 # the real one becomes an IRTE, and the ARP reply arrives in its MSI handler.
@@ -1101,4 +1134,4 @@ NETPATH_CASES = [
          outcome="success", timeout=600),
 ]
 
-CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + vm_cases("qemu") + vm_cases("bochs")
+CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + NETBENCH_CASES + vm_cases("qemu") + vm_cases("bochs")
