@@ -132,9 +132,10 @@
  * notification; several notifications before the peer takes the interrupt
  * arrive as one), wakes the peer if it is blocked (HC_BLOCK, HLT), makes it
  * the scheduler's next pick among the VMs of its rank (IOVMs still rank above
- * guests), and, if the peer ranks at least as high as the caller and was
- * woken by this call, ends the caller's time slice so that it runs now.
- * Returns 0. If the peer is not running (never started, stopped, failed,
+ * guests). The caller keeps the CPU: the peer runs when the caller blocks,
+ * yields or its slice ends, so a sender that streams fills the ring before
+ * the peer drains it in one pass, and one that waits for an answer hands
+ * over at once by blocking. Returns 0. If the peer is not running (never started, stopped, failed,
  * or between a failure and its restart) nothing is raised or recorded and
  * the call returns -HV_EPIPE: a peer that (re)starts reads the channel's
  * state itself. Only successful calls count in the VMs' summaries
