@@ -43,7 +43,7 @@ ASM_OFFSETS := $(BUILD)/include/generated/asm-offsets.h
 HV_ELF := $(BUILD)/hypervisor.elf
 ISO := $(BUILD)/uhv.iso
 
-.PHONY: all iso run run-bochs debug test unit emu-test deps help clean size
+.PHONY: all iso run run-bochs debug test unit emu-test bench deps help clean size
 all: $(HV_ELF) $(ISO)
 
 help:
@@ -53,6 +53,7 @@ help:
 	@echo "make run-bochs  boot in Bochs with a VMX+EPT CPU model"
 	@echo "make debug      QEMU paused, waiting for gdb on localhost:1234"
 	@echo "make test       host unit tests, then emulator tests (QEMU and Bochs)"
+	@echo "make bench      guest -> network IOVM -> wire vs the IOVM's own sending (build/bench/)"
 	@echo "make size       ring-0 size: lines of code and image sections"
 	@echo "make deps       install missing Debian packages (run by run and test)"
 

@@ -13,9 +13,12 @@ JOBS		?= 2
 # irqchip=split that KVM needs does not apply), an e1000 on user-mode
 # networking, an NVMe disk. The IOMMU comes first: it must exist before the
 # PCI devices it translates for. isa-debug-exit lets exit=qemu end the run.
+# UDP port RUN_UDP_PORT on 127.0.0.1 (only) reaches the default policy's
+# echo-c guest (10.0.2.17, port 7).
+RUN_UDP_PORT	?= 5555
 QEMU_RUN_ARGS := -machine q35 -accel tcg -cpu max -m 512 -no-reboot \
 	-device intel-iommu,intremap=on \
-	-nic none -netdev user,id=n1 -device e1000,netdev=n1 \
+	-nic none -netdev user,id=n1,hostfwd=udp:127.0.0.1:$(RUN_UDP_PORT)-10.0.2.17:7 -device e1000,netdev=n1 \
 	-drive file=$(DISK_IMG),if=none,id=nvd0,format=raw -device nvme,drive=nvd0,serial=uhvdisk0 \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-cdrom $(ISO)
@@ -52,3 +55,9 @@ test: deps
 emu-test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)QEMU=$(QEMU) BOCHS=$(BOCHS) $(PYTHON) tests/harness.py --build $(BUILD) -j $(JOBS) --no-unit
+
+# The network benchmark (tests/bench.py, docs/testing.md "Benchmark"): one
+# QEMU run, results in $(BUILD)/bench/results.json and results.txt. Installs
+# nothing: QEMU must be there (make deps).
+bench: all
+	$(Q)QEMU=$(QEMU) $(PYTHON) tests/bench.py --build $(BUILD)

@@ -14,7 +14,7 @@
 # and its guest images.
 
 DEFAULT_POLICY	:= $(BUILD)/policy.bin
-DEFAULT_IMAGES	:= $(BUILD)/guests/hello.elf
+DEFAULT_IMAGES	:= $(BUILD)/guests/iovm-net.elf $(BUILD)/guests/netping.elf $(BUILD)/guests/netecho.elf
 ISO_CMDLINE	?=
 ISO_TIMEOUT	?= 3
 ISO_MODULES	?= $(DEFAULT_POLICY):policy $(DEFAULT_IMAGES)

@@ -179,7 +179,7 @@ void channel_vm_failed(struct vm *vm)
 	publish(vm, UHV_PEER_FAILED, false);
 }
 
-int64_t channel_notify(struct vcpu *v, uint64_t handle, enum exit_action *next)
+int64_t channel_notify(struct vcpu *v, uint64_t handle)
 {
 	struct vm *self = v->vm;
 
@@ -193,14 +193,15 @@ int64_t channel_notify(struct vcpu *v, uint64_t handle, enum exit_action *next)
 	if (!peer || peer->state != VM_RUNNING)
 		return -HV_EPIPE;
 
-	bool woken = peer->vcpu.state == VCPU_BLOCKED;
+	/*
+	 * The caller keeps the CPU: handing it over at every notification
+	 * makes a streaming sender and its peer ping-pong one packet per
+	 * switch on one pCPU (docs/channels.md).
+	 */
 	virq_raise(&peer->vcpu, c->vector[e ^ 1]);
 	peer->sched_boost = true;
 	self->notify_sent++;
 	peer->notify_received++;
-	/* Hand the CPU over now if the scheduler would pick the peer anyway. */
-	if (woken && sched_rank(peer) >= sched_rank(self))
-		*next = EXIT_RESCHEDULE;
 	return 0;
 }
 

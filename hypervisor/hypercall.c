@@ -111,6 +111,28 @@ static int64_t hc_vm_info(struct vcpu *v, const struct hc_args *a, enum exit_act
 	return (int64_t)len;
 }
 
+static int64_t hc_vm_stats(struct vcpu *v, const struct hc_args *a, enum exit_action *next)
+{
+	const struct vm *vm = v->vm;
+	struct uhv_vm_stats stats = {
+		.time_ns = vm_time_ns(vm),
+		.exits = v->exits,
+		.exits_hypercall = v->exit_kind_count[VCPU_EXIT_HYPERCALL],
+		.exits_interrupt = v->exit_kind_count[VCPU_EXIT_INTERRUPT],
+		.exits_hlt = v->exit_kind_count[VCPU_EXIT_HLT],
+		.exits_memory = v->exit_kind_count[VCPU_EXIT_MEMORY],
+		.notify_sent = vm->notify_sent,
+		.notify_received = vm->notify_received,
+		.virqs_delivered = v->virqs_delivered,
+	};
+	size_t len = MIN(a->a2, sizeof(stats));
+
+	(void)next;
+	if (vm_copy_to_guest(v->vm, a->a1, &stats, len))
+		return -HV_EFAULT;
+	return (int64_t)len;
+}
+
 static int64_t hc_stop_self(struct vcpu *v, const struct hc_args *a, enum exit_action *next)
 {
 	vm_stop(v->vm, (int)a->a1);
@@ -132,7 +154,8 @@ static int64_t hc_msi_setup(struct vcpu *v, const struct hc_args *a, enum exit_a
 
 static int64_t hc_channel_notify(struct vcpu *v, const struct hc_args *a, enum exit_action *next)
 {
-	return channel_notify(v, a->a1, next);
+	(void)next;
+	return channel_notify(v, a->a1);
 }
 
 static const struct {
@@ -149,6 +172,7 @@ static const struct {
 	[HC_IRQ_ACK] = { hc_irq_ack, "irq_ack" },
 	[HC_MSI_SETUP] = { hc_msi_setup, "msi_setup" },
 	[HC_CHANNEL_NOTIFY] = { hc_channel_notify, "channel_notify" },
+	[HC_VM_STATS] = { hc_vm_stats, "vm_stats" },
 };
 
 enum exit_action vmexit_hypercall(struct vcpu *v)
@@ -158,6 +182,7 @@ enum exit_action vmexit_hypercall(struct vcpu *v)
 	enum exit_action next = EXIT_ADVANCE;
 	int64_t ret;
 
+	v->exit_kind_count[VCPU_EXIT_HYPERCALL]++;
 	if (nr < HC_COUNT && hypercalls[nr].fn)
 		ret = hypercalls[nr].fn(v, &a, &next);
 	else

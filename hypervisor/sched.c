@@ -10,7 +10,7 @@
  * IOVMs always run before guests (guests wait on them, never the other way
  * round); within a role the policy's priority decides.
  */
-unsigned int sched_rank(const struct vm *vm)
+static unsigned int sched_rank(const struct vm *vm)
 {
 	return (vm->cfg.role == UHV_ROLE_IOVM ? 256 : 0) + vm->cfg.priority;
 }

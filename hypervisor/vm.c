@@ -224,6 +224,8 @@ bool vm_maybe_restart(struct vm *vm)
 	vm->ecam_accesses = 0;
 	vm->msix_accesses = 0;
 	vm->vcpu.exits = 0;
+	memset(vm->vcpu.exit_kind_count, 0, sizeof(vm->vcpu.exit_kind_count));
+	vm->vcpu.virqs_delivered = 0;
 	vm->notify_sent = vm->notify_received = 0;
 	vm->sched_boost = false;
 	pr_info("vm '%s': restarting (restart %u)", vm->cfg.name, vm->restart_count);

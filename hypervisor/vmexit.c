@@ -94,6 +94,7 @@ enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int 
 {
 	enum exit_action emulated;
 
+	v->exit_kind_count[VCPU_EXIT_MEMORY]++;
 	/* The ECAM window and the MSI-X table pages (hv/mmio.h); anything else is not the VM's. */
 	if (mmio_emulate(v, gpa, access, &emulated))
 		return emulated;
@@ -114,6 +115,7 @@ enum exit_action vmexit_memory_fault(struct vcpu *v, uint64_t gpa, unsigned int 
 
 enum exit_action vmexit_hlt(struct vcpu *v)
 {
+	v->exit_kind_count[VCPU_EXIT_HLT]++;
 	if (virq_highest(v) >= 0)
 		return EXIT_ADVANCE;	/* an interrupt is already waiting: HLT ends at once */
 	v->state = VCPU_BLOCKED;
@@ -160,6 +162,12 @@ int virq_highest(const struct vcpu *v)
 void virq_clear(struct vcpu *v, uint8_t vector)
 {
 	v->virq_pending[vector / 64] &= ~BIT(vector % 64);
+}
+
+void virq_delivered(struct vcpu *v, uint8_t vector)
+{
+	virq_clear(v, vector);
+	v->virqs_delivered++;
 }
 
 void vcpu_check_timer(struct vcpu *v, uint64_t now_tsc)

@@ -8,7 +8,8 @@
  *   TEST <vm>: boot info: magic ... version ... size ... image_end ...
  *   TEST <vm>: boot info: vm_id ... role ... name ... memory_size ... restart_count ... vcpu_count ...
  *   TEST <vm>: HC_VM_INFO returned 40: vm_id ... (same fields)
- *   TEST <vm>: done, 3 passed, 0 failed
+ *   TEST <vm>: HC_VM_STATS: 11 hypercall exit(s) across 10 HC_TIME_READ calls and the read itself ...
+ *   TEST <vm>: done, 6 passed, 0 failed
  */
 #include <runtime/runtime.h>
 
@@ -100,6 +101,61 @@ static void check_cpu_state(void)
 }
 
 /*
+ * HC_VM_STATS: two reads with HC_TIME_READ_CALLS hypercalls between them
+ * see exactly that many hypercall exits plus the second read's own; a sleep
+ * (HC_TIMER_SET, HC_BLOCK, the timer's interrupt) shows up as a delivered
+ * virtual interrupt; a short buffer gets only its bytes.
+ */
+#define HC_TIME_READ_CALLS	10
+
+static void check_vm_stats(void)
+{
+	struct uhv_vm_stats a, b, c;
+	uint8_t partial[sizeof(struct uhv_vm_stats)];
+
+	test_begin("vm-stats");
+	int64_t r1 = hc_vm_stats(&a, sizeof(a));
+	for (unsigned int i = 0; i < HC_TIME_READ_CALLS; i++)
+		(void)hc_time_read();
+	int64_t r2 = hc_vm_stats(&b, sizeof(b));
+	if (!test_check(r1 == (int64_t)sizeof(a) && r2 == (int64_t)sizeof(b),
+			"HC_VM_STATS returned %lld and %lld, expected %zu", (long long)r1, (long long)r2, sizeof(a))) {
+		test_end();
+		return;
+	}
+	uint64_t hcalls = b.exits_hypercall - a.exits_hypercall;
+	test_log("HC_VM_STATS: %llu hypercall exit(s) across %u HC_TIME_READ calls and the read itself; "
+		 "%llu exit(s) in all; clock %llu -> %llu ns",
+		 (unsigned long long)hcalls, HC_TIME_READ_CALLS, (unsigned long long)(b.exits - a.exits),
+		 (unsigned long long)a.time_ns, (unsigned long long)b.time_ns);
+	test_check(hcalls == HC_TIME_READ_CALLS + 1, "hypercall exits grew by %llu, expected %u",
+		   (unsigned long long)hcalls, HC_TIME_READ_CALLS + 1);
+	test_check(b.exits - a.exits >= hcalls, "exits grew by %llu, fewer than the hypercalls",
+		   (unsigned long long)(b.exits - a.exits));
+	test_check(b.time_ns >= a.time_ns && a.time_ns > 0, "clock %llu -> %llu ns",
+		   (unsigned long long)a.time_ns, (unsigned long long)b.time_ns);
+	test_check(b.exits >= b.exits_hypercall + b.exits_interrupt + b.exits_hlt + b.exits_memory,
+		   "exits %llu < the sum of its categories", (unsigned long long)b.exits);
+	test_check(b.notify_sent == 0 && b.notify_received == 0, "notifications %llu/%llu without a channel",
+		   (unsigned long long)b.notify_sent, (unsigned long long)b.notify_received);
+
+	sleep_ns(NSEC_PER_MSEC);
+	int64_t r3 = hc_vm_stats(&c, sizeof(c));
+	test_check(r3 == (int64_t)sizeof(c) && c.virqs_delivered > b.virqs_delivered,
+		   "no virtual interrupt counted across a sleep (%llu -> %llu)",
+		   (unsigned long long)b.virqs_delivered, (unsigned long long)c.virqs_delivered);
+
+	memset(partial, 0xa5, sizeof(partial));
+	int64_t r4 = hc_vm_stats((struct uhv_vm_stats *)partial, 8);
+	bool rest_untouched = true;
+	for (size_t i = 8; i < sizeof(partial); i++)
+		rest_untouched &= partial[i] == 0xa5;
+	test_check(r4 == 8 && rest_untouched, "an 8-byte buffer: returned %lld, bytes after it %s",
+		   (long long)r4, rest_untouched ? "untouched" : "written");
+	test_end();
+}
+
+/*
  * Initialized data that every run changes: a restart must bring it back,
  * because the hypervisor reloads the image into scrubbed memory.
  */
@@ -139,6 +195,7 @@ int guest_main(const struct uhv_boot_info *boot)
 	check_boot_info(boot);
 	check_vm_info(boot);
 	check_cpu_state();
+	check_vm_stats();
 	check_pristine(boot);
 	check_not_hypervisor();
 	test_finish();

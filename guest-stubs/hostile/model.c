@@ -47,6 +47,12 @@ struct expect model_expect(const struct model_env *env, const struct hc_call *c)
 		exact.value = model_range_ok(env, a[0], n) ? (int64_t)n : -HV_EFAULT;
 		return exact;
 	}
+	case HC_VM_STATS: {
+		/* The same conventions as HC_VM_INFO. */
+		uint64_t n = MIN(a[1], (uint64_t)sizeof(struct uhv_vm_stats));
+		exact.value = model_range_ok(env, a[0], n) ? (int64_t)n : -HV_EFAULT;
+		return exact;
+	}
 	case HC_BLOCK:
 	case HC_STOP_SELF:
 		return (struct expect){ .kind = EXPECT_NOT_CALLABLE };

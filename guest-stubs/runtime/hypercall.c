@@ -101,6 +101,11 @@ int64_t hc_vm_info(struct uhv_vm_info *info, size_t size)
 	return hypercall5(HC_VM_INFO, gpa_of(info), size, 0, 0, 0);
 }
 
+int64_t hc_vm_stats(struct uhv_vm_stats *stats, size_t size)
+{
+	return hypercall5(HC_VM_STATS, gpa_of(stats), size, 0, 0, 0);
+}
+
 int64_t hc_irq_ack(unsigned int vector)
 {
 	return hypercall5(HC_IRQ_ACK, vector, 0, 0, 0, 0);

@@ -58,6 +58,8 @@ int64_t hc_block(void);
 int64_t hc_timer_set(uint64_t deadline_ns, unsigned int vector);
 int64_t hc_time_read(void);
 int64_t hc_vm_info(struct uhv_vm_info *info, size_t size);
+/* This VM's counters and clock (HC_VM_STATS): bytes copied, or -HV_EFAULT. */
+int64_t hc_vm_stats(struct uhv_vm_stats *stats, size_t size);
 /* Acknowledge the INTx that arrived on virtual vector (HC_IRQ_ACK): 1, 0 or -HV_EINVAL. */
 int64_t hc_irq_ack(unsigned int vector);
 /* Program MSI-X entry `entry` of own function bdf to raise vector (HC_MSI_SETUP): 0 or -HV_E*. */

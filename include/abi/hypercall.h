@@ -132,9 +132,10 @@
  * notification; several notifications before the peer takes the interrupt
  * arrive as one), wakes the peer if it is blocked (HC_BLOCK, HLT), makes it
  * the scheduler's next pick among the VMs of its rank (IOVMs still rank above
- * guests), and, if the peer ranks at least as high as the caller and was
- * woken by this call, ends the caller's time slice so that it runs now.
- * Returns 0. If the peer is not running (never started, stopped, failed,
+ * guests). The caller keeps the CPU: the peer runs when the caller blocks,
+ * yields or its slice ends, so a sender that streams fills the ring before
+ * the peer drains it in one pass, and one that waits for an answer hands
+ * over at once by blocking. Returns 0. If the peer is not running (never started, stopped, failed,
  * or between a failure and its restart) nothing is raised or recorded and
  * the call returns -HV_EPIPE: a peer that (re)starts reads the channel's
  * state itself. Only successful calls count in the VMs' summaries
@@ -142,6 +143,46 @@
  */
 #define HC_CHANNEL_NOTIFY	10
 
-#define HC_COUNT		11
+/*
+ * Copy struct uhv_vm_stats (below) for the calling VM to guest-physical arg 1
+ * (arg 2 = buffer size), with HC_VM_INFO's conventions: the first
+ * min(arg 2, sizeof(struct uhv_vm_stats)) bytes are copied, and only those
+ * must be the VM's memory (else -HV_EFAULT, nothing copied). Returns bytes
+ * copied. The counters are the VM's since its last (re)start, like the
+ * end-of-run summary's, and include this call's own exit: two calls with k
+ * other hypercalls between them see exits_hypercall grow by exactly k + 1.
+ * A counter that is not kept reads 0. For measurements (make bench,
+ * docs/testing.md "Benchmark"): read it before and after, subtract.
+ */
+#define HC_VM_STATS		11
+
+#define HC_COUNT		12
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/*
+ * What the hypervisor counted for one VM. Exit categories are neutral (the
+ * same on VMX and SVM); an exit of another kind (CPUID, an interrupt
+ * window, port I/O...) counts only in exits, so exits >= the sum of the
+ * categories.
+ */
+struct uhv_vm_stats {
+	uint64_t time_ns;		/* the VM's clock (HC_TIME_READ) when the copy was made */
+	uint64_t exits;			/* every VM exit */
+	uint64_t exits_hypercall;	/* VMCALL/VMMCALL, HC_VM_STATS itself included */
+	uint64_t exits_interrupt;	/* a host (external) interrupt ended the slice */
+	uint64_t exits_hlt;		/* HLT */
+	uint64_t exits_memory;		/* EPT violation / NPT fault: emulated MMIO (ECAM, MSI-X table) */
+	uint64_t notify_sent;		/* successful HC_CHANNEL_NOTIFY calls by this VM */
+	uint64_t notify_received;	/* ... by its peers to it */
+	uint64_t virqs_delivered;	/* virtual interrupts injected into it (timer, channels, devices) */
+};
+
+_Static_assert(sizeof(struct uhv_vm_stats) == 72, "uhv_vm_stats layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_vm_stats, exits_hypercall) == 16, "uhv_vm_stats layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_vm_stats, notify_sent) == 48, "uhv_vm_stats layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_vm_stats, virqs_delivered) == 64, "uhv_vm_stats layout is ABI");
+#endif
 
 #endif /* ABI_HYPERCALL_H */

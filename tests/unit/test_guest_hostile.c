@@ -63,6 +63,9 @@ TEST(timer_vm_info_and_numbers)
 	CHECK_EQ(expect_exact(HC_VM_INFO, env.memory_size - 40, 1000), 40);
 	CHECK_EQ(expect_exact(HC_VM_INFO, env.memory_size - 8, 40), -HV_EFAULT);
 	CHECK_EQ(expect_exact(HC_VM_INFO, ~0ULL, 0), 0);
+	CHECK_EQ(expect_exact(HC_VM_STATS, 0x110000, ~0ULL), 72);
+	CHECK_EQ(expect_exact(HC_VM_STATS, 0x110000, 8), 8);
+	CHECK_EQ(expect_exact(HC_VM_STATS, env.memory_size - 8, 72), -HV_EFAULT);
 
 	CHECK_EQ(expect_exact(0, 0, 0), -HV_ENOSYS);
 	CHECK_EQ(expect_exact(HC_COUNT, 0, 0), -HV_ENOSYS);

@@ -436,7 +436,8 @@ static enum exit_action svm_exit_shutdown(struct vcpu *v, struct vmcb *vmcb)
  */
 static enum exit_action svm_exit_intr(struct vcpu *v, struct vmcb *vmcb)
 {
-	(void)v, (void)vmcb;
+	(void)vmcb;
+	v->exit_kind_count[VCPU_EXIT_INTERRUPT]++;
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	return EXIT_RESCHEDULE;
 }
@@ -644,7 +645,7 @@ static void svm_deliver_interrupt(struct vcpu *v, struct vmcb *vmcb)
 	if (!(c->eventinj & SVM_EVTINJ_V) && (v->regs.rflags & X86_RFLAGS_IF) &&
 	    !(c->interrupt_shadow & SVM_INTERRUPT_SHADOW)) {
 		c->eventinj = (uint64_t)vector | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_V;
-		virq_clear(v, (uint8_t)vector);
+		virq_delivered(v, (uint8_t)vector);
 		return;
 	}
 	c->vintr |= SVM_V_IRQ | SVM_V_IGN_TPR | ((uint64_t)vector << 32);

@@ -733,6 +733,7 @@ static enum exit_action exit_external_interrupt(struct vcpu *v, const struct vmx
 	struct vmx_vcpu *x = v->arch;
 
 	(void)e;
+	v->exit_kind_count[VCPU_EXIT_INTERRUPT]++;
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	x->host_interrupt = true;
 	return EXIT_RESUME;
@@ -999,7 +1000,7 @@ static void deliver_virtual_interrupt(struct vcpu *v, struct vmx_vcpu *x)
 	if (!busy && !shadow && (v->regs.rflags & X86_RFLAGS_IF)) {
 		vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
 			(uint32_t)vector | VMCS_INTR_TYPE_EXTERNAL_INTERRUPT | VMCS_INTR_INFO_VALID);
-		virq_clear(v, (uint8_t)vector);
+		virq_delivered(v, (uint8_t)vector);
 		vector = virq_highest(v);	/* more waiting: exit once the handler re-enables */
 	}
 	set_interrupt_window_exiting(x, vector >= 0);

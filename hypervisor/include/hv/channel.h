@@ -42,7 +42,7 @@ void channel_vm_stopped(struct vm *vm);
 void channel_vm_failed(struct vm *vm);
 
 /* HC_CHANNEL_NOTIFY from v (include/abi/hypercall.h): 0, -HV_ENOENT or -HV_EPIPE. */
-int64_t channel_notify(struct vcpu *v, uint64_t handle, enum exit_action *next);
+int64_t channel_notify(struct vcpu *v, uint64_t handle);
 
 /*
  * If gpa lies in one of vm's channel pages, describe it for a fault report

@@ -18,13 +18,6 @@
  */
 __noreturn void sched_run(void);
 
-struct vm;
-/*
- * The scheduler's order between VMs: every IOVM ranks above every guest,
- * then the policy's priority. Higher runs first.
- */
-unsigned int sched_rank(const struct vm *vm);
-
 /* Ask the hardware for an interrupt at this TSC value (one-shot; replaces the previous one). */
 void timer_arm_deadline(uint64_t tsc_deadline);
 

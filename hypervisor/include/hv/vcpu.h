@@ -34,6 +34,19 @@ enum vcpu_state {
 
 #define VCPU_EXIT_SLOTS	96	/* per-backend dense exit-reason counters */
 
+/*
+ * Vendor-neutral exit categories (HC_VM_STATS): counted by the shared
+ * handlers (hypercall, HLT, memory fault) and, for host interrupts, by each
+ * backend's handler of that exit.
+ */
+enum vcpu_exit_kind {
+	VCPU_EXIT_HYPERCALL,
+	VCPU_EXIT_INTERRUPT,
+	VCPU_EXIT_HLT,
+	VCPU_EXIT_MEMORY,
+	VCPU_EXIT_KINDS
+};
+
 struct vcpu {
 	struct vm *vm;
 	struct vcpu_regs regs;
@@ -46,6 +59,8 @@ struct vcpu {
 
 	uint64_t exits;
 	uint64_t exit_count[VCPU_EXIT_SLOTS];
+	uint64_t exit_kind_count[VCPU_EXIT_KINDS];
+	uint64_t virqs_delivered;	/* vectors injected (virq_delivered) */
 	uint8_t emulated_len;		/* with EXIT_EMULATED: the bytes of the instruction emulated */
 };
 
@@ -137,6 +152,8 @@ void virq_raise(struct vcpu *v, uint8_t vector);
 /* Highest pending vector, or -1. */
 int virq_highest(const struct vcpu *v);
 void virq_clear(struct vcpu *v, uint8_t vector);
+/* The backend injected vector into the guest: no longer pending, and counted. */
+void virq_delivered(struct vcpu *v, uint8_t vector);
 /* Raise the virtual timer's vector if its deadline has passed. */
 void vcpu_check_timer(struct vcpu *v, uint64_t now_tsc);
 
