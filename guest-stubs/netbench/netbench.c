@@ -25,9 +25,7 @@
  * N is NETBENCH_PACKETS, or NETBENCH_SMOKE_PACKETS if the VM's name
  * contains "smoke" (the emulator smoke case).
  */
-#include <runtime/channel.h>
-#include <runtime/net/net.h>
-#include <runtime/netfront.h>
+#include <runtime/netguest.h>
 #include <runtime/runtime.h>
 
 #include "netbench.h"
@@ -35,28 +33,16 @@
 #define CONNECT_WAIT_NS		(20 * NSEC_PER_SEC)	/* the IOVM first runs its own ARP check (~1 s) */
 #define RESOLVE_WAIT_NS		(10 * NSEC_PER_SEC)
 #define FLUSH_WAIT_NS		(10 * NSEC_PER_SEC)
+#define TIMER_NS		(100 * NSEC_PER_MSEC)
 #define STALL_NS		(5 * NSEC_PER_SEC)	/* no transmit buffer came back for this long */
 
-static struct netfront nf;
-static struct netif nif;
+static struct netguest g;
 static uint8_t payload[NETBENCH_PAYLOAD];
-
-static bool wait_connected(uint64_t deadline)
-{
-	while (!netfront_connected(&nf)) {
-		if (time_ns() >= deadline)
-			return false;
-		netfront_poll(&nf, netfront_rx_to_netif, &nif);
-		if (!netfront_connected(&nf))
-			netfront_wait(&nf, MIN(deadline, time_ns() + 100 * NSEC_PER_MSEC));
-	}
-	return true;
-}
 
 static bool gateway_resolved(void)
 {
 	for (unsigned int i = 0; i < NET_ARP_ENTRIES; i++)
-		if (nif.arp[i].state == NET_ARP_RESOLVED && nif.arp[i].ip == nif.cfg.gateway)
+		if (g.nif.arp[i].state == NET_ARP_RESOLVED && g.nif.arp[i].ip == g.nif.cfg.gateway)
 			return true;
 	return false;
 }
@@ -64,16 +50,14 @@ static bool gateway_resolved(void)
 /* An echo request to the gateway makes the stack ARP for it; wait until the reply is in. */
 static bool resolve_gateway(uint64_t deadline)
 {
-	int err = net_ping_send(&nif, nif.cfg.gateway, 1, 0, 0);
+	int err = net_ping_send(&g.nif, g.nif.cfg.gateway, 1, 0, 0);
 
 	if (!test_check(err == 0, "echo request to the gateway: %d", err))
 		return false;
 	while (!gateway_resolved()) {
 		if (time_ns() >= deadline)
 			return false;
-		net_timer(&nif);
-		if (!netfront_poll(&nf, netfront_rx_to_netif, &nif))
-			netfront_wait(&nf, MIN(deadline, time_ns() + 100 * NSEC_PER_MSEC));
+		netguest_turn(&g, deadline);
 	}
 	return true;
 }
@@ -97,19 +81,14 @@ static bool read_stats(struct uhv_vm_stats *s)
 
 int guest_main(const struct uhv_boot_info *boot)
 {
-	const struct uhv_channel_info *ch = rt_channel_by_kind(UHV_CHANNEL_NET, 0);
 	uint32_t total = name_has(boot->vm.name, "smoke") ? NETBENCH_SMOKE_PACKETS : NETBENCH_PACKETS;
 	uint32_t run = netbench_run_id();
 	struct uhv_vm_stats s0, s1;
 
 	test_begin("netfront-up");
-	if (!test_check(ch != NULL, "no net channel in the boot information"))
-		test_finish();
-	int err = netfront_init(&nf, ch);
-	if (!test_check(err == 0, "netfront_init: %d", err) ||
-	    !test_check(netfront_netif_init(&nf, &nif) == 0, "netfront_netif_init failed") ||
-	    !test_check(wait_connected(time_ns() + CONNECT_WAIT_NS), "the backend did not attach within %llu s",
-			(unsigned long long)(CONNECT_WAIT_NS / NSEC_PER_SEC)))
+	irq_disable();
+	int err = netguest_up(&g, 0, TIMER_NS, CONNECT_WAIT_NS);
+	if (!test_check(err == 0, "the virtual NIC did not come up: %d", err))
 		test_finish();
 	if (!test_check(resolve_gateway(time_ns() + RESOLVE_WAIT_NS), "the gateway was not resolved within %llu s",
 			(unsigned long long)(RESOLVE_WAIT_NS / NSEC_PER_SEC)))
@@ -119,14 +98,14 @@ int guest_main(const struct uhv_boot_info *boot)
 	test_begin("stream");
 	test_log("sending %u datagrams of %u bytes to 10.0.2.2:%u (run %#x)", total, NETBENCH_PAYLOAD,
 		 NETBENCH_DST_PORT, run);
-	struct netfront_counters c0 = nf.stats;
+	struct netfront_counters c0 = g.nf.stats;
 	if (!read_stats(&s0))
 		test_finish();
 	uint32_t sent = 0;
 	uint64_t progress_ns = s0.time_ns;
 	while (sent < total) {
 		netbench_fill(payload, NETBENCH_SIDE_GUEST, run, sent, total);
-		err = net_udp_send(&nif, nif.cfg.gateway, NETBENCH_SRC_PORT_GUEST, NETBENCH_DST_PORT, payload,
+		err = net_udp_send(&g.nif, g.nif.cfg.gateway, NETBENCH_SRC_PORT_GUEST, NETBENCH_DST_PORT, payload,
 				   sizeof(payload));
 		if (err == 0) {
 			sent++;
@@ -137,8 +116,8 @@ int guest_main(const struct uhv_boot_info *boot)
 			break;
 		}
 		/* The ring is full: take back what the IOVM consumed; if nothing yet, sleep until it says. */
-		netfront_poll(&nf, netfront_rx_to_netif, &nif);
-		if (nf.tx_free_n) {
+		netfront_poll(&g.nf, netfront_rx_to_netif, &g.nif);
+		if (g.nf.tx_free_n) {
 			progress_ns = time_ns();
 			continue;
 		}
@@ -147,16 +126,16 @@ int guest_main(const struct uhv_boot_info *boot)
 				   (unsigned long long)(STALL_NS / NSEC_PER_SEC));
 			break;
 		}
-		netfront_wait(&nf, time_ns() + 100 * NSEC_PER_MSEC);
+		netfront_wait(&g.nf, time_ns() + 100 * NSEC_PER_MSEC);
 	}
-	bool flushed = netfront_flush(&nf, time_ns() + FLUSH_WAIT_NS, netfront_rx_to_netif, &nif);
+	bool flushed = netfront_flush(&g.nf, time_ns() + FLUSH_WAIT_NS, netfront_rx_to_netif, &g.nif);
 	if (!read_stats(&s1))
 		test_finish();
 	test_check(flushed, "the IOVM did not take every frame within %llu s",
 		   (unsigned long long)(FLUSH_WAIT_NS / NSEC_PER_SEC));
 	test_check(sent == total, "sent %u of %u datagrams", sent, total);
 
-	struct netfront_counters c1 = nf.stats;
+	struct netfront_counters c1 = g.nf.stats;
 	gprintf("BENCH side=guest run=%u packets=%u bytes=%llu ns=%llu exits=%llu exits_hypercall=%llu "
 		"exits_interrupt=%llu exits_hlt=%llu exits_memory=%llu notifies_sent=%llu notifies_received=%llu "
 		"irqs=%llu kicks=%llu tx_full=%llu waits=%llu\n",
@@ -172,7 +151,7 @@ int guest_main(const struct uhv_boot_info *boot)
 		(unsigned long long)(c1.kicks - c0.kicks), (unsigned long long)(c1.tx_full - c0.tx_full),
 		(unsigned long long)(c1.waits - c0.waits));
 	char counters[256];
-	netfront_format_counters(&nf, counters, sizeof(counters));
+	netfront_format_counters(&g.nf, counters, sizeof(counters));
 	test_log("netfront: %s", counters);
 	test_end();
 	test_finish();

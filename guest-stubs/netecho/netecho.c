@@ -12,9 +12,7 @@
  * Frames of EtherType NET_ETH_TYPE_EXP1 (the hostile-guest test's spoofed
  * frames, which must never be delivered) are counted and logged.
  */
-#include <runtime/channel.h>
-#include <runtime/net/net.h>
-#include <runtime/netfront.h>
+#include <runtime/netguest.h>
 #include <runtime/runtime.h>
 
 #define ECHO_PORT		7
@@ -24,9 +22,7 @@
 
 static const char STOP[] = "uhv-echo-stop";
 
-static struct netfront nf;
-static struct netif nif;
-static uint64_t next_timer;
+static struct netguest g;
 static bool stop;
 static uint64_t echoed;
 static uint64_t exp1_frames;	/* frames of EtherType NET_ETH_TYPE_EXP1 received */
@@ -46,80 +42,55 @@ static void on_echo(struct netif *n, const struct net_udp_meta *m, const void *d
 	stack_echo(n, m, data, len, stack_echo_arg);
 }
 
-/* The rx callback: count frames of EtherType NET_ETH_TYPE_EXP1, then the stack. */
-static void rx(void *ctx, const void *frame, size_t len)
+/* Count frames of EtherType NET_ETH_TYPE_EXP1 before the stack sees them. */
+static void tap(struct netguest *guest, const void *frame, size_t len)
 {
 	const uint8_t *f = frame;
 
+	(void)guest;
 	if (len >= NET_ETH_HLEN && (f[12] << 8 | f[13]) == NET_ETH_TYPE_EXP1)
 		exp1_frames++;
-	netfront_rx_to_netif(ctx, frame, len);
-}
-
-static void turn(uint64_t deadline)
-{
-	unsigned int got = netfront_poll(&nf, rx, &nif);
-	uint64_t now = time_ns();
-	if (now >= next_timer) {
-		net_timer(&nif);
-		next_timer = now + TIMER_NS;
-	}
-	if (!stop && !got)
-		netfront_wait(&nf, deadline ? MIN(deadline, next_timer) : next_timer);
 }
 
 /* Bind the stack's echo service on port, then put on_echo in front of it. */
 static int bind_echo(uint16_t port)
 {
-	int err = net_udp_echo_bind(&nif, port);
+	int err = net_udp_echo_bind(&g.nif, port);
 
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < NET_UDP_BINDINGS; i++)
-		if (nif.udp[i].port == port) {
-			stack_echo = nif.udp[i].handler;
-			stack_echo_arg = nif.udp[i].arg;
+		if (g.nif.udp[i].port == port) {
+			stack_echo = g.nif.udp[i].handler;
+			stack_echo_arg = g.nif.udp[i].arg;
 		}
-	net_udp_unbind(&nif, port);
-	return stack_echo ? net_udp_bind(&nif, port, on_echo, NULL) : -HV_ENOENT;
+	net_udp_unbind(&g.nif, port);
+	return stack_echo ? net_udp_bind(&g.nif, port, on_echo, NULL) : -HV_ENOENT;
 }
 
 int guest_main(const struct uhv_boot_info *boot)
 {
-	const struct uhv_channel_info *ch = rt_channel_by_kind(UHV_CHANNEL_NET, 0);
-	const uint8_t *ip;
-	char line[320];
+	char line[320], ip[16];
 	(void)boot;
 
 	test_begin("serve");
-	if (!test_check(ch != NULL, "no net channel"))
-		test_finish();
-	int err = netfront_init(&nf, ch);
-	if (!test_check(err == 0, "netfront_init: %d", err))
-		test_finish();
-	err = netfront_netif_init(&nf, &nif);
-	if (!test_check(err == 0, "netfront_netif_init: %d", err))
+	irq_disable();
+	g.tap = tap;
+	int err = netguest_up(&g, 0, TIMER_NS, CONNECT_WAIT_NS);
+	if (!test_check(err == 0, "the virtual NIC did not come up: %d", err))
 		test_finish();
 	err = bind_echo(ECHO_PORT);
 	if (!test_check(err == 0, "echo service on port %u: %d", ECHO_PORT, err))
 		test_finish();
-	irq_disable();
-	uint64_t deadline = time_ns() + CONNECT_WAIT_NS;
-	while (!netfront_connected(&nf) && time_ns() < deadline)
-		turn(deadline);
-	if (!test_check(netfront_connected(&nf), "not attached by '%s' within %llu s", ch->peer,
-			(unsigned long long)(CONNECT_WAIT_NS / NSEC_PER_SEC)))
-		test_finish();
-	ip = (const uint8_t *)&nif.cfg.ipv4;
-	gprintf("netecho: ready on %u.%u.%u.%u udp %u\n", ip[0], ip[1], ip[2], ip[3], ECHO_PORT);
+	gprintf("netecho: ready on %s udp %u\n", netguest_ip_str(g.nif.cfg.ipv4, ip), ECHO_PORT);
 	while (!stop)
-		turn(0);
-	bool flushed = netfront_flush(&nf, time_ns() + FLUSH_WAIT_NS, rx, &nif);
+		netguest_turn(&g, 0);
+	bool flushed = netfront_flush(&g.nf, time_ns() + FLUSH_WAIT_NS, netfront_rx_to_netif, &g.nif);
 	test_check(flushed, "transmit buffers still out after %llu ms",
 		   (unsigned long long)(FLUSH_WAIT_NS / NSEC_PER_MSEC));
 	test_log("netecho: stop datagram received after %llu echoes, %llu echo request(s) answered",
-		 (unsigned long long)echoed, (unsigned long long)nif.stats.rx_echo_requests);
-	netfront_format_counters(&nf, line, sizeof(line));
+		 (unsigned long long)echoed, (unsigned long long)g.nif.stats.rx_echo_requests);
+	netfront_format_counters(&g.nf, line, sizeof(line));
 	test_log("netfront: %s", line);
 	test_log("netecho: %llu frame(s) of EtherType %#x received", (unsigned long long)exp1_frames,
 		 NET_ETH_TYPE_EXP1);

@@ -30,9 +30,7 @@
  *            of the above), every transmit buffer back, counters.
  * It stops with 0 if every check passed, else 1.
  */
-#include <runtime/channel.h>
-#include <runtime/net/net.h>
-#include <runtime/netfront.h>
+#include <runtime/netguest.h>
 #include <runtime/runtime.h>
 
 #define NETHOSTILE_SPOOFS	20
@@ -53,9 +51,7 @@ static const char SOAK_STOP[] = "uhv-soak-stop";
 /* A locally administered unicast address nobody has. */
 static const uint8_t random_mac[NET_ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x10, 0x0f, 0x0f };
 
-static struct netfront nf;
-static struct netif nif;
-static uint64_t next_timer;
+static struct netguest g;
 static uint16_t seq;
 static uint8_t frame[NET_FRAME_MAX];
 
@@ -68,34 +64,14 @@ struct station {
 
 static struct station st_a, st_b, st_d, st_gw;
 
-static void turn(uint64_t deadline)
-{
-	unsigned int got = netfront_poll(&nf, netfront_rx_to_netif, &nif);
-	uint64_t now = time_ns();
-
-	if (now >= next_timer) {
-		net_timer(&nif);
-		next_timer = now + TIMER_NS;
-	}
-	if (!got)
-		netfront_wait(&nf, MIN(deadline, next_timer));
-}
-
-static void ip_str(uint32_t ip, char *buf)
-{
-	const uint8_t *b = (const uint8_t *)&ip;
-
-	format(buf, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-}
-
 /* Our address and MAC moved by delta (the test's convention for the other guests). */
 static void neighbour(struct station *s, const char *name, int delta)
 {
 	s->name = name;
-	s->ip = __builtin_bswap32((uint32_t)((int)__builtin_bswap32(nif.cfg.ipv4) + delta));
-	memcpy(s->mac, nif.cfg.mac, NET_ETH_ALEN);
+	s->ip = __builtin_bswap32((uint32_t)((int)__builtin_bswap32(g.nif.cfg.ipv4) + delta));
+	memcpy(s->mac, g.nif.cfg.mac, NET_ETH_ALEN);
 	s->mac[5] = (uint8_t)(s->mac[5] + delta);
-	ip_str(s->ip, s->ip_s);
+	netguest_ip_str(s->ip, s->ip_s);
 }
 
 /* One ping to s; true if the reply came within wait_ns and checked out. */
@@ -105,12 +81,12 @@ static bool ping_once(const struct station *s, uint64_t wait_ns)
 	size_t size = (q * 61u) % 200;
 	struct net_ping_reply r;
 
-	if (net_ping_send(&nif, s->ip, PING_ID, q, size))
+	if (net_ping_send(&g.nif, s->ip, PING_ID, q, size))
 		return false;
 	uint64_t deadline = time_ns() + wait_ns;
 	while (time_ns() < deadline) {
-		turn(deadline);
-		while (net_ping_poll(&nif, &r))
+		netguest_turn(&g, deadline);
+		while (net_ping_poll(&g.nif, &r))
 			if (r.src_ip == s->ip && r.id == PING_ID && r.seq == q)
 				return r.len == size && r.payload_ok;
 	}
@@ -150,16 +126,16 @@ static int send_raw(const uint8_t *dst, const uint8_t *src, uint16_t type, unsig
 	format((char *)frame + NET_ETH_HLEN, len - NET_ETH_HLEN, "uhv-hostile %04x %u", type, n);
 	uint64_t deadline = time_ns() + REPLY_WAIT_NS;
 	for (;;) {
-		int err = netfront_send(&nf, frame, len);
+		int err = netfront_send(&g.nf, frame, len);
 		if (err != -HV_ENOSPC || time_ns() >= deadline)
 			return err;
-		turn(deadline);
+		netguest_turn(&g, deadline);
 	}
 }
 
 static bool flush(const char *when)
 {
-	return test_check(netfront_flush(&nf, time_ns() + REPLY_WAIT_NS, netfront_rx_to_netif, &nif),
+	return test_check(netfront_flush(&g.nf, time_ns() + REPLY_WAIT_NS, netfront_rx_to_netif, &g.nif),
 			  "%s: transmit buffers still out after %llu ms", when,
 			  (unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC));
 }
@@ -171,8 +147,8 @@ static void step_meet(void)
 	meet(&st_b);
 	if (meet(&st_gw)) {
 		for (unsigned int i = 0; i < NET_ARP_ENTRIES; i++)
-			if (nif.arp[i].state == NET_ARP_RESOLVED && nif.arp[i].ip == st_gw.ip)
-				memcpy(st_gw.mac, nif.arp[i].mac, NET_ETH_ALEN);
+			if (g.nif.arp[i].state == NET_ARP_RESOLVED && g.nif.arp[i].ip == st_gw.ip)
+				memcpy(st_gw.mac, g.nif.arp[i].mac, NET_ETH_ALEN);
 	}
 	test_log("nethostile: %s, %s and gateway %s (%02x:%02x:%02x:%02x:%02x:%02x) answer", st_a.ip_s, st_b.ip_s,
 		 st_gw.ip_s, st_gw.mac[0], st_gw.mac[1], st_gw.mac[2], st_gw.mac[3], st_gw.mac[4], st_gw.mac[5]);
@@ -213,10 +189,10 @@ static void step_flood(void)
 
 	test_begin("flood");
 	for (unsigned int i = 0; i < NETHOSTILE_FLOOD; i++)
-		if (!send_raw(st_d.mac, nif.cfg.mac, NET_ETH_TYPE_EXP2, i, 60 + (i * 37) % 1400))
+		if (!send_raw(st_d.mac, g.nif.cfg.mac, NET_ETH_TYPE_EXP2, i, 60 + (i * 37) % 1400))
 			sent++;
 	for (unsigned int i = 0; i < NETHOSTILE_FLOOD_BCAST; i++)
-		if (!send_raw(broadcast, nif.cfg.mac, NET_ETH_TYPE_EXP2, i, 60))
+		if (!send_raw(broadcast, g.nif.cfg.mac, NET_ETH_TYPE_EXP2, i, 60))
 			bcast++;
 	test_check(sent == NETHOSTILE_FLOOD && bcast == NETHOSTILE_FLOOD_BCAST, "flood: sent %u + %u", sent, bcast);
 	flush("after the flood");
@@ -236,7 +212,7 @@ struct txq {
 static void tx_queue(struct txq *q)
 {
 	struct vring_layout rxl, txl;
-	uint8_t *region = (uint8_t *)(uintptr_t)nf.map.region;
+	uint8_t *region = (uint8_t *)(uintptr_t)g.nf.map.region;
 
 	vring_layout(UHV_NET_QUEUE_SIZE, UHV_NET_RINGS_OFFSET, &rxl);
 	vring_layout(UHV_NET_QUEUE_SIZE, rxl.end_off, &txl);
@@ -253,8 +229,8 @@ enum corruption { AVAIL_JUMP, DESC_OUTSIDE, DESC_LOOP };
 static void corrupt(enum corruption how, char *expect, size_t size)
 {
 	struct txq q;
-	uint64_t buffers = nf.ch->region_gpa + UHV_NET_BUFFERS_OFFSET;
-	uint64_t area = nf.ch->region_size - UHV_NET_BUFFERS_OFFSET;
+	uint64_t buffers = g.nf.ch->region_gpa + UHV_NET_BUFFERS_OFFSET;
+	uint64_t area = g.nf.ch->region_size - UHV_NET_BUFFERS_OFFSET;
 
 	tx_queue(&q);
 	uint16_t idx = q.avail->idx;	/* ours: every entry before it was popped (flushed) */
@@ -266,14 +242,14 @@ static void corrupt(enum corruption how, char *expect, size_t size)
 		break;
 	case DESC_OUTSIDE:
 		/* The handshake page: a backend that used it would overwrite its own status. */
-		q.desc[0].addr = nf.ch->region_gpa;
+		q.desc[0].addr = g.nf.ch->region_gpa;
 		q.desc[0].len = 64;
 		q.desc[0].flags = 0;
 		q.desc[0].next = 0;
 		q.avail->ring[idx % UHV_NET_QUEUE_SIZE] = 0;
 		__atomic_store_n(&q.avail->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
 		format(expect, size, "transmit queue: desc 0: addr %#llx len 64 outside region %#llx size %#llx",
-		       (unsigned long long)nf.ch->region_gpa, (unsigned long long)buffers, (unsigned long long)area);
+		       (unsigned long long)g.nf.ch->region_gpa, (unsigned long long)buffers, (unsigned long long)area);
 		break;
 	case DESC_LOOP:
 		for (unsigned int d = 0; d < 2; d++) {
@@ -288,14 +264,14 @@ static void corrupt(enum corruption how, char *expect, size_t size)
 		       UHV_NET_QUEUE_SIZE);
 		break;
 	}
-	hc_channel_notify(nf.ch->handle);
+	hc_channel_notify(g.nf.ch->handle);
 }
 
 static void step_corrupt(enum corruption how, const char *name)
 {
 	char expect[UHV_NET_ERROR_MAX];
-	uint64_t reconnects = nf.stats.reconnects;
-	uint32_t gen = nf.generation;
+	uint64_t reconnects = g.nf.stats.reconnects;
+	uint32_t gen = g.nf.generation;
 
 	test_begin(name);
 	if (!flush("before corrupting"))
@@ -304,16 +280,16 @@ static void step_corrupt(enum corruption how, const char *name)
 	test_log("nethostile: generation %u: corrupted the transmit queue (%s), expecting \"%s\"", gen, name, expect);
 	/* netfront_poll() sees the RESET and reconnects by itself. */
 	uint64_t deadline = time_ns() + RESET_WAIT_NS;
-	while ((nf.stats.reconnects == reconnects || !netfront_connected(&nf)) && time_ns() < deadline)
-		turn(deadline);
-	if (!test_check(nf.stats.reconnects == reconnects + 1 && netfront_connected(&nf),
+	while ((g.nf.stats.reconnects == reconnects || !netfront_connected(&g.nf)) && time_ns() < deadline)
+		netguest_turn(&g, deadline);
+	if (!test_check(g.nf.stats.reconnects == reconnects + 1 && netfront_connected(&g.nf),
 			"no reset and reattach within %llu ms (reconnects %llu -> %llu)",
 			(unsigned long long)(RESET_WAIT_NS / NSEC_PER_MSEC), (unsigned long long)reconnects,
-			(unsigned long long)nf.stats.reconnects))
+			(unsigned long long)g.nf.stats.reconnects))
 		goto out;
-	test_check(!strcmp(nf.last_error, expect), "the IOVM's reason \"%s\" is not \"%s\"", nf.last_error, expect);
+	test_check(!strcmp(g.nf.last_error, expect), "the IOVM's reason \"%s\" is not \"%s\"", g.nf.last_error, expect);
 	bool ok = answers(&st_gw, "after reconnecting");
-	test_log("nethostile: reset with the reason expected, reattached as generation %u, gateway %s", nf.generation,
+	test_log("nethostile: reset with the reason expected, reattached as generation %u, gateway %s", g.nf.generation,
 		 ok ? "answers" : "silent");
 out:
 	test_end();
@@ -323,27 +299,27 @@ out:
 static void step_reconnect(void)
 {
 	static uint8_t payload[512];
-	uint64_t timeouts = nf.stats.detach_timeouts;
-	uint32_t gen = nf.generation;
+	uint64_t timeouts = g.nf.stats.detach_timeouts;
+	uint32_t gen = g.nf.generation;
 	unsigned int queued = 0;
 
 	test_begin("reconnect");
 	for (unsigned int i = 0; i < NETHOSTILE_IN_FLIGHT; i++) {
 		memset(payload, (int)(0x40 + i), sizeof(payload));
-		if (!net_udp_send(&nif, st_b.ip, SRC_PORT, ECHO_PORT, payload, sizeof(payload)))
+		if (!net_udp_send(&g.nif, st_b.ip, SRC_PORT, ECHO_PORT, payload, sizeof(payload)))
 			queued++;
 	}
-	netfront_reconnect(&nf, "deliberate reconnect with frames in flight");
+	netfront_reconnect(&g.nf, "deliberate reconnect with frames in flight");
 	uint64_t deadline = time_ns() + RESET_WAIT_NS;
-	while (!netfront_connected(&nf) && time_ns() < deadline)
-		turn(deadline);
-	test_check(netfront_connected(&nf), "not reattached within %llu ms",
+	while (!netfront_connected(&g.nf) && time_ns() < deadline)
+		netguest_turn(&g, deadline);
+	test_check(netfront_connected(&g.nf), "not reattached within %llu ms",
 		   (unsigned long long)(RESET_WAIT_NS / NSEC_PER_MSEC));
-	test_check(nf.stats.detach_timeouts == timeouts, "the backend did not let go of generation %u in time", gen);
+	test_check(g.nf.stats.detach_timeouts == timeouts, "the backend did not let go of generation %u in time", gen);
 	bool gw = answers(&st_gw, "after the deliberate reconnect");
 	bool b = answers(&st_b, "after the deliberate reconnect");
 	test_log("nethostile: reconnected on purpose with %u datagram(s) queued: generation %u -> %u, gateway %s, %s %s",
-		 queued, gen, nf.generation, gw ? "answers" : "silent", st_b.ip_s, b ? "answers" : "silent");
+		 queued, gen, g.nf.generation, gw ? "answers" : "silent", st_b.ip_s, b ? "answers" : "silent");
 	test_end();
 }
 
@@ -354,42 +330,30 @@ static void step_end(void)
 	test_begin("end");
 	answers(&st_a, "at the end");
 	answers(&st_b, "at the end");
-	int err = net_udp_send(&nif, st_a.ip, SRC_PORT, SOAK_PORT, SOAK_STOP, sizeof(SOAK_STOP) - 1);
+	int err = net_udp_send(&g.nif, st_a.ip, SRC_PORT, SOAK_PORT, SOAK_STOP, sizeof(SOAK_STOP) - 1);
 	test_check(err == 0, "%s to %s: %d", SOAK_STOP, st_a.ip_s, err);
 	flush("at the end");
 	test_log("nethostile: sent %s to %s:%u", SOAK_STOP, st_a.ip_s, SOAK_PORT);
-	netfront_format_counters(&nf, line, sizeof(line));
+	netfront_format_counters(&g.nf, line, sizeof(line));
 	test_log("netfront: %s", line);
 	test_end();
 }
 
 int guest_main(const struct uhv_boot_info *boot)
 {
-	const struct uhv_channel_info *ch = rt_channel_by_kind(UHV_CHANNEL_NET, 0);
 	(void)boot;
 
 	test_begin("connect");
-	if (!test_check(ch != NULL, "no net channel"))
-		test_finish();
-	int err = netfront_init(&nf, ch);
-	if (!test_check(err == 0, "netfront_init: %d", err))
-		test_finish();
-	err = netfront_netif_init(&nf, &nif);
-	if (!test_check(err == 0, "netfront_netif_init: %d", err))
-		test_finish();
 	irq_disable();
-	uint64_t deadline = time_ns() + CONNECT_WAIT_NS;
-	while (!netfront_connected(&nf) && time_ns() < deadline)
-		turn(deadline);
-	if (!test_check(netfront_connected(&nf), "not attached by '%s' within %llu s", ch->peer,
-			(unsigned long long)(CONNECT_WAIT_NS / NSEC_PER_SEC)))
+	int err = netguest_up(&g, 0, TIMER_NS, CONNECT_WAIT_NS);
+	if (!test_check(err == 0, "the virtual NIC did not come up: %d", err))
 		test_finish();
 	neighbour(&st_a, "A", -2);
 	neighbour(&st_b, "B", -1);
 	neighbour(&st_d, "D", 1);
 	st_gw.name = "the gateway";
-	st_gw.ip = nif.cfg.gateway;
-	ip_str(st_gw.ip, st_gw.ip_s);
+	st_gw.ip = g.nif.cfg.gateway;
+	netguest_ip_str(st_gw.ip, st_gw.ip_s);
 	test_end();
 
 	step_meet();

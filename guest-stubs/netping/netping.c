@@ -26,9 +26,7 @@
  * logged: the hostile-guest test's spoofed frames carry it, and must never
  * be delivered.
  */
-#include <runtime/channel.h>
-#include <runtime/net/net.h>
-#include <runtime/netfront.h>
+#include <runtime/netguest.h>
 #include <runtime/runtime.h>
 
 #define NETPING_PEER_PINGS	20
@@ -47,9 +45,7 @@
 static const char STOP[] = "uhv-echo-stop";
 static const char SOAK_STOP[] = "uhv-soak-stop";
 
-static struct netfront nf;
-static struct netif nif;
-static uint64_t next_timer;
+static struct netguest g;
 
 /* The last UDP reply on SRC_PORT. */
 static uint8_t reply[NET_UDP_MAX_PAYLOAD];
@@ -80,36 +76,14 @@ static void on_soak_stop(struct netif *n, const struct net_udp_meta *m, const vo
 	}
 }
 
-/* The rx callback: count frames of EtherType NET_ETH_TYPE_EXP1, then the stack. */
-static void rx(void *ctx, const void *frame, size_t len)
+/* Count frames of EtherType NET_ETH_TYPE_EXP1 before the stack sees them. */
+static void tap(struct netguest *guest, const void *frame, size_t len)
 {
 	const uint8_t *f = frame;
 
+	(void)guest;
 	if (len >= NET_ETH_HLEN && (f[12] << 8 | f[13]) == NET_ETH_TYPE_EXP1)
 		exp1_frames++;
-	netfront_rx_to_netif(ctx, frame, len);
-}
-
-/* One turn of the loop: frames in, timers, then sleep until something happens or deadline. */
-static void turn(uint64_t deadline)
-{
-	unsigned int got = netfront_poll(&nf, rx, &nif);
-	uint64_t now = time_ns();
-	if (now >= next_timer) {
-		net_timer(&nif);
-		next_timer = now + TIMER_NS;
-	}
-	/* Frames came in: the caller looks at them before anything waits. */
-	if (!got)
-		netfront_wait(&nf, MIN(deadline, next_timer));
-}
-
-static const char *ip_str(uint32_t ip, char *buf)
-{
-	const uint8_t *b = (const uint8_t *)&ip;
-
-	format(buf, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	return buf;
 }
 
 static uint32_t next_address(uint32_t ip)
@@ -129,24 +103,24 @@ static unsigned int ping_run(uint32_t dst, unsigned int count, uint16_t first_se
 		struct net_ping_reply r;
 		bool got = false;
 
-		int err = net_ping_send(&nif, dst, NETPING_ID, seq, size);
-		if (!test_check(err == 0, "ping %s seq %u: send: %d", ip_str(dst, ip), seq, err))
+		int err = net_ping_send(&g.nif, dst, NETPING_ID, seq, size);
+		if (!test_check(err == 0, "ping %s seq %u: send: %d", netguest_ip_str(dst, ip), seq, err))
 			continue;
 		uint64_t deadline = time_ns() + REPLY_WAIT_NS;
 		while (!got && time_ns() < deadline) {
-			turn(deadline);
-			while (net_ping_poll(&nif, &r)) {
+			netguest_turn(&g, deadline);
+			while (net_ping_poll(&g.nif, &r)) {
 				if (r.src_ip != dst || r.id != NETPING_ID || r.seq != seq)
 					continue;	/* a late reply to an earlier one */
 				got = true;
 				if (test_check(r.len == size && r.payload_ok,
 					       "ping %s seq %u: reply of %u bytes, payload %s (sent %u)",
-					       ip_str(dst, ip), seq, r.len, r.payload_ok ? "ok" : "wrong",
+					       netguest_ip_str(dst, ip), seq, r.len, r.payload_ok ? "ok" : "wrong",
 					       (unsigned int)size))
 					good++;
 			}
 		}
-		test_check(got, "ping %s seq %u (%u bytes): no reply within %llu ms", ip_str(dst, ip), seq,
+		test_check(got, "ping %s seq %u (%u bytes): no reply within %llu ms", netguest_ip_str(dst, ip), seq,
 			   (unsigned int)size, (unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC));
 	}
 	return good;
@@ -164,12 +138,12 @@ static unsigned int echo_run(uint32_t dst, unsigned int count, const bool *stop,
 			sent[k] = (uint8_t)(i * 31 + k * 7 + (k >> 8));
 		sent[0] = (uint8_t)i;		/* never the stop word */
 		have_reply = false;
-		int err = net_udp_send(&nif, dst, SRC_PORT, ECHO_PORT, sent, size);
+		int err = net_udp_send(&g.nif, dst, SRC_PORT, ECHO_PORT, sent, size);
 		if (!test_check(err == 0, "udp echo %u: send: %d", i, err))
 			continue;
 		uint64_t deadline = time_ns() + REPLY_WAIT_NS;
 		while (!have_reply && time_ns() < deadline)
-			turn(deadline);
+			netguest_turn(&g, deadline);
 		if (!test_check(have_reply, "udp echo %u (%u bytes): no reply within %llu ms", i, (unsigned int)size,
 				(unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC)))
 			continue;
@@ -202,60 +176,49 @@ static void soak_run(uint32_t peer, const char *peer_s)
 		/* A pause after each round trip: steady traffic, but the CPU
 		 * stays free for the other guests most of the time. */
 		for (uint64_t until = time_ns() + SOAK_PAUSE_NS; !soak_stop && time_ns() < until;)
-			turn(until);
+			netguest_turn(&g, until);
 	}
 	test_check(soak_stop, "no \"%s\" within %llu s", SOAK_STOP, (unsigned long long)(SOAK_MAX_NS / NSEC_PER_SEC));
 	test_check(echoes >= 10 && pings >= 1, "soak: only %u echo(es), %u ping(s)", echoes, pings);
 	test_log("netping: soak: %u/%u UDP echoes and %u/%u pings to %s good until \"%s\" from %s", echoes_good,
-		 echoes, pings_good, pings, peer_s, SOAK_STOP, ip_str(soak_stop_from, from));
+		 echoes, pings_good, pings, peer_s, SOAK_STOP, netguest_ip_str(soak_stop_from, from));
 }
 
 static void log_counters(void)
 {
 	char line[320];
 
-	netfront_format_counters(&nf, line, sizeof(line));
+	netfront_format_counters(&g.nf, line, sizeof(line));
 	test_log("netfront: %s", line);
 	test_log("stack: rx %llu frames (arp %llu, ipv4 %llu, icmp %llu, udp %llu), tx %llu frames, %llu tx error(s)",
-		 (unsigned long long)nif.stats.rx_frames, (unsigned long long)nif.stats.rx_arp,
-		 (unsigned long long)nif.stats.rx_ipv4, (unsigned long long)nif.stats.rx_icmp,
-		 (unsigned long long)nif.stats.rx_udp, (unsigned long long)nif.stats.tx_frames,
-		 (unsigned long long)nif.stats.tx_errors);
+		 (unsigned long long)g.nif.stats.rx_frames, (unsigned long long)g.nif.stats.rx_arp,
+		 (unsigned long long)g.nif.stats.rx_ipv4, (unsigned long long)g.nif.stats.rx_icmp,
+		 (unsigned long long)g.nif.stats.rx_udp, (unsigned long long)g.nif.stats.tx_frames,
+		 (unsigned long long)g.nif.stats.tx_errors);
 	test_log("netping: %llu frame(s) of EtherType %#x received", (unsigned long long)exp1_frames,
 		 NET_ETH_TYPE_EXP1);
 }
 
 int guest_main(const struct uhv_boot_info *boot)
 {
-	const struct uhv_channel_info *ch = rt_channel_by_kind(UHV_CHANNEL_NET, 0);
 	char ip[16], peer_s[16], gw_s[16];
 	bool soak = !strncmp(boot->vm.name, "soak", 4);
 
 	test_begin("connect");
-	if (!test_check(ch != NULL, "no net channel"))
+	irq_disable();
+	g.tap = tap;
+	int err = netguest_up(&g, 0, TIMER_NS, CONNECT_WAIT_NS);
+	if (!test_check(err == 0, "the virtual NIC did not come up: %d", err))
 		test_finish();
-	int err = netfront_init(&nf, ch);
-	if (!test_check(err == 0, "netfront_init: %d", err))
-		test_finish();
-	err = netfront_netif_init(&nf, &nif);
-	if (!test_check(err == 0, "netfront_netif_init: %d", err))
-		test_finish();
-	err = net_udp_bind(&nif, SRC_PORT, on_reply, NULL);
+	err = net_udp_bind(&g.nif, SRC_PORT, on_reply, NULL);
 	test_check(err == 0, "net_udp_bind(%u): %d", SRC_PORT, err);
 	if (soak) {
-		err = net_udp_bind(&nif, SOAK_PORT, on_soak_stop, NULL);
+		err = net_udp_bind(&g.nif, SOAK_PORT, on_soak_stop, NULL);
 		test_check(err == 0, "net_udp_bind(%u): %d", SOAK_PORT, err);
 	}
-	irq_disable();
-	uint64_t deadline = time_ns() + CONNECT_WAIT_NS;
-	while (!netfront_connected(&nf) && time_ns() < deadline)
-		turn(deadline);
-	if (!test_check(netfront_connected(&nf), "not attached by '%s' within %llu s", ch->peer,
-			(unsigned long long)(CONNECT_WAIT_NS / NSEC_PER_SEC)))
-		test_finish();
-	uint32_t peer = next_address(nif.cfg.ipv4), gw = nif.cfg.gateway;
-	test_log("netping: %s on channel '%s', peer %s, gateway %s", ip_str(nif.cfg.ipv4, ip), ch->name,
-		 ip_str(peer, peer_s), ip_str(gw, gw_s));
+	uint32_t peer = next_address(g.nif.cfg.ipv4), gw = g.nif.cfg.gateway;
+	test_log("netping: %s on channel '%s', peer %s, gateway %s", netguest_ip_str(g.nif.cfg.ipv4, ip), g.ch->name,
+		 netguest_ip_str(peer, peer_s), netguest_ip_str(gw, gw_s));
 	test_end();
 
 	test_begin("ping-peer");
@@ -280,9 +243,9 @@ int guest_main(const struct uhv_boot_info *boot)
 	}
 
 	test_begin("stop-peer");
-	err = net_udp_send(&nif, peer, SRC_PORT, ECHO_PORT, STOP, sizeof(STOP) - 1);
+	err = net_udp_send(&g.nif, peer, SRC_PORT, ECHO_PORT, STOP, sizeof(STOP) - 1);
 	test_check(err == 0, "stop datagram: %d", err);
-	bool flushed = netfront_flush(&nf, time_ns() + REPLY_WAIT_NS, rx, &nif);
+	bool flushed = netfront_flush(&g.nf, time_ns() + REPLY_WAIT_NS, netfront_rx_to_netif, &g.nif);
 	test_check(flushed, "transmit buffers still out after %llu ms",
 		   (unsigned long long)(REPLY_WAIT_NS / NSEC_PER_MSEC));
 	test_log("netping: sent %s to %s:%u", STOP, peer_s, ECHO_PORT);
