@@ -57,6 +57,13 @@ struct msg_vec {
 };
 #define MSG_MAX_VECTORS	64	/* as many as the host has message vectors (arch/x86/irqline.c) */
 static struct msg_vec msgs[MSG_MAX_VECTORS];
+/*
+ * Bindings one owner may hold at once: the host's message vectors split
+ * evenly among the owners that can bind any (pci_irq_init()), so that an
+ * owner unmasking every entry of a large table cannot leave another
+ * without a vector.
+ */
+static unsigned int msg_share;
 #define REFUSALS_LOGGED_MAX	8	/* per function and start: enough to see a bug, not a flood */
 #define PAGE_4K			4096ULL
 
@@ -212,15 +219,23 @@ static void what_name(char *buf, size_t size, int entry)
 		format(buf, size, "MSI-X entry %d", entry);
 }
 
-/* A remapping entry for a's message entry, delivering vector; NULL (logged by the caller) if none is left. */
-static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector)
+#define NO_VECTOR_LEFT	"no remapping entry or host vector left"
+#define SHARE_USED	"its VM holds its whole share of the host's message vectors"
+
+/* A remapping entry for a's message entry, delivering vector; NULL with *why (logged by the caller) if none. */
+static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector, const char **why)
 {
-	struct msg_vec *m;
+	struct msg_vec *m, *slot = NULL;
+	unsigned int held = 0;
 	char what[24];
 
-	for (m = msgs; m < msgs + ARRAY_SIZE(msgs) && m->used; m++)
-		;
-	if (m == msgs + ARRAY_SIZE(msgs))
+	for (m = msgs; m < msgs + ARRAY_SIZE(msgs); m++) {
+		if (!m->used && !slot)
+			slot = m;
+		held += m->used && m->a->owner == a->owner;
+	}
+	*why = held >= msg_share ? SHARE_USED : NO_VECTOR_LEFT;
+	if (held >= msg_share || !(m = slot))
 		return NULL;
 	struct irqmsg msg;
 	int handle = irqmsg_claim(a->dev->sbdf, msg_interrupt, (unsigned int)(m - msgs), &msg);
@@ -317,8 +332,8 @@ static int msix_shadow_write(struct pci_assigned *a, unsigned int entry, unsigne
 		return -HV_EINVAL;
 	}
 	if (!m) {
-		if (!(m = bind(a, (int)entry, vector))) {
-			refuse(a, (int)entry, &msg, "no remapping entry or host vector left");
+		if (!(m = bind(a, (int)entry, vector, &why))) {
+			refuse(a, (int)entry, &msg, why);
 			return -HV_ENOMEM;
 		}
 		if (!real_entry_program(a, entry, &m->msg, true)) {
@@ -437,8 +452,8 @@ void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int si
 		return;
 	}
 	if (!m) {
-		if (!(m = bind(a, MSG_MSI_CAP, vector))) {
-			refuse(a, MSG_MSI_CAP, &next.msg, "no remapping entry or host vector left");
+		if (!(m = bind(a, MSG_MSI_CAP, vector, &why))) {
+			refuse(a, MSG_MSI_CAP, &next.msg, why);
 			next.msg = a->msi_shadow.msg;
 			next.control = a->msi_shadow.control;
 			a->msi_shadow = next;
@@ -502,13 +517,22 @@ unsigned int pci_irq_init(void)
 {
 	uint8_t next_vector[VM_MAX + 1];
 	bool msi = irqmsg_available();
+	unsigned int msg_owners = 0;
 
 	for (uint32_t vm = 1; vm <= VM_MAX; vm++) {
 		size_t cursor = 0;
+		bool binds = false;
 
-		for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));)
+		for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));) {
 			msg_init(a, msi);
+			binds |= a->msix_shadow || a->msi_emulated;
+		}
+		msg_owners += binds;
 	}
+	msg_share = MSG_MAX_VECTORS / MAX(msg_owners, 1u);
+	if (msg_owners > 1)
+		pr_info("irq: %u VMs own functions with MSI or MSI-X: each may bind at most %u message(s) at once",
+			msg_owners, msg_share);
 
 	intx_count = 0;
 	for (unsigned int i = 0; i <= VM_MAX; i++)
