@@ -64,7 +64,13 @@ static struct msg_vec msgs[MSG_MAX_VECTORS];
  * without a vector.
  */
 static unsigned int msg_share;
-#define REFUSALS_LOGGED_MAX	8	/* per function and start: enough to see a bug, not a flood */
+/*
+ * Lines one function's messages may log per start (bindings, revectors,
+ * refusals, releases while it runs): enough to follow a driver's setup and
+ * to see a bug, not a flood from an owner that binds and unbinds in a loop
+ * (each line is a busy wait on the serial port, in ring 0).
+ */
+#define MSG_LINES_LOGGED_MAX	16
 #define PAGE_4K			4096ULL
 
 #define BDF_FMT		"%02x:%02x.%u"
@@ -211,6 +217,18 @@ static struct msg_vec *binding(const struct pci_assigned *a, int entry)
 	return NULL;
 }
 
+/* Whether a may log one more line about its messages this start; says once when it may not. */
+static bool msg_log_ok(struct pci_assigned *a)
+{
+	if (a->msg_lines_logged > MSG_LINES_LOGGED_MAX)
+		return false;
+	if (a->msg_lines_logged++ < MSG_LINES_LOGGED_MAX)
+		return true;
+	pr_warn("irq: vm '%s': " BDF_FMT " more bindings and refused messages: not logged until its next start",
+		a->owner_name, BDF_ARGS(a));
+	return false;
+}
+
 static void what_name(char *buf, size_t size, int entry)
 {
 	if (entry == MSG_MSI_CAP)
@@ -242,6 +260,8 @@ static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector, c
 	if (handle < 0)
 		return NULL;
 	*m = (struct msg_vec){ .used = true, .a = a, .entry = entry, .vector = vector, .handle = handle, .msg = msg };
+	if (!msg_log_ok(a))
+		return m;
 	what_name(what, sizeof(what), entry);
 	pr_info("irq: vm '%s': " BDF_FMT " %s -> IRTE %d (remappable: address %#x data %#x, edge, source id "
 		"verified) -> vm '%s' virtual vector %#x", a->owner_name, BDF_ARGS(a), what, irqmsg_entry(handle),
@@ -249,7 +269,7 @@ static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector, c
 	return m;
 }
 
-/* Release a binding (its remapping entry not present: a late message is dropped) and say what it did. */
+/* Release a binding (its remapping entry not present: a late message is dropped); with summary, say what it did. */
 static void unbind(struct msg_vec *m, bool summary)
 {
 	struct vm *vm = vm_by_id(m->a->owner);
@@ -272,31 +292,30 @@ static void unbind(struct msg_vec *m, bool summary)
 
 static void revector(struct msg_vec *m, uint8_t vector)
 {
+	uint8_t old = m->vector;
 	char what[24];
 
 	if (m->vector == vector)
 		return;
+	m->vector = vector;
+	if (!msg_log_ok(m->a))
+		return;
 	what_name(what, sizeof(what), m->entry);
 	pr_info("irq: vm '%s': " BDF_FMT " %s (IRTE %d) -> virtual vector %#x (was %#x)", m->a->owner_name,
-		BDF_ARGS(m->a), what, irqmsg_entry(m->handle), vector, m->vector);
-	m->vector = vector;
+		BDF_ARGS(m->a), what, irqmsg_entry(m->handle), vector, old);
 }
 
-/* A message the owner wrote was not taken: one line (a few per function and start), the VM runs on. */
+/* A message the owner wrote was not taken: one line (msg_log_ok()), the VM runs on. */
 static void refuse(struct pci_assigned *a, int entry, const struct msi_message *msg, const char *why)
 {
 	char what[24];
 
-	if (a->msi_refusals_logged > REFUSALS_LOGGED_MAX)
+	if (!msg_log_ok(a))
 		return;
 	what_name(what, sizeof(what), entry);
-	if (a->msi_refusals_logged++ == REFUSALS_LOGGED_MAX)
-		pr_warn("irq: vm '%s': " BDF_FMT " more refused messages: not logged until its next start",
-			a->owner_name, BDF_ARGS(a));
-	else
-		pr_warn("irq: vm '%s': " BDF_FMT " %s: message address %#x:%08x data %#x refused: %s (the device "
-			"keeps it %s)", a->owner_name, BDF_ARGS(a), what, msg->address_hi, msg->address_lo, msg->data,
-			why, entry == MSG_MSI_CAP ? "disabled or as it was" : "masked or as it was");
+	pr_warn("irq: vm '%s': " BDF_FMT " %s: message address %#x:%08x data %#x refused: %s (the device "
+		"keeps it %s)", a->owner_name, BDF_ARGS(a), what, msg->address_hi, msg->address_lo, msg->data,
+		why, entry == MSG_MSI_CAP ? "disabled or as it was" : "masked or as it was");
 }
 
 /* ---- MSI-X: the shadow table ---- */
@@ -439,7 +458,7 @@ void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int si
 		if (was) {
 			msi_device_disable(a);
 			if (m)
-				unbind(m, true);
+				unbind(m, msg_log_ok(a));
 		}
 		a->msi_shadow = next;
 		return;

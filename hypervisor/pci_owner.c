@@ -170,7 +170,7 @@ void pci_owner_reset(uint32_t vm)
 		a->bar_sizing = 0;
 		a->relocation_logged = false;
 		a->msi_write_logged = false;
-		a->msi_refusals_logged = 0;
+		a->msg_lines_logged = 0;
 		a->msi_shadow = (struct msi_cap_shadow){ 0 };
 	}
 }

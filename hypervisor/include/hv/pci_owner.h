@@ -69,7 +69,7 @@ struct pci_assigned {
 	bool relocation_logged;
 	bool msi_write_logged;
 	struct msi_cap_shadow msi_shadow;	/* what the owner wrote into its MSI capability */
-	uint8_t msi_refusals_logged;		/* refused messages logged (pci_irq.c), at most a few */
+	uint8_t msg_lines_logged;		/* lines about its messages this start (pci_irq.c), at most a few */
 };
 
 /*
