@@ -607,7 +607,6 @@ void pci_irq_start(struct vm *vm)
 	msg_start(vm);
 }
 
-
 void pci_irq_stop(struct vm *vm)
 {
 	msg_stop(vm);
@@ -646,9 +645,6 @@ int64_t pci_irq_ack(struct vm *vm, uint64_t vector)
 	}
 	return -HV_EINVAL;
 }
-
-/* ---- MSI-X (HC_MSI_SETUP) ---- */
-
 
 /* ---- HC_MSI_SETUP: the same shadow, written by the hypervisor for the owner ---- */
 

@@ -86,9 +86,6 @@ uint32_t pci_owner(pci_sbdf_t sbdf);
 /* Iterate over vm's functions: start with *cursor = 0; NULL at the end. */
 struct pci_assigned *pci_owner_next(uint32_t vm, size_t *cursor);
 
-/* The MSI-X table of one of vm's functions that holds gpa, or NULL. */
-const struct pci_assigned *pci_owner_msix_at(uint32_t vm, uint64_t gpa);
-
 /* The function of vm's whose unmapped MSI-X table pages hold gpa, or NULL. */
 struct pci_assigned *pci_owner_msix_page_at(uint32_t vm, uint64_t gpa);
 
