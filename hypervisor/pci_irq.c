@@ -55,7 +55,7 @@ struct msg_vec {
 	struct irqmsg msg;	/* what the device was given */
 	uint64_t raised;
 };
-#define MSG_MAX_VECTORS	64	/* as many as the host has message vectors (arch/x86/irqline.c) */
+#define MSG_MAX_VECTORS	IRQMSG_MAX	/* one per host message vector */
 static struct msg_vec msgs[MSG_MAX_VECTORS];
 /*
  * Bindings one owner may hold at once: the host's message vectors split
