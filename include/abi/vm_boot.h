@@ -86,13 +86,59 @@ struct uhv_boot_info {
 	uint32_t channel_count;		/* 0 .. UHV_VM_CHANNELS_MAX */
 	uint32_t reserved2;
 	struct uhv_channel_info channels[UHV_VM_CHANNELS_MAX];
+	/*
+	 * The VM's clock without a VM exit (docs/vms.md, "Time"). With
+	 * UHV_CLOCK_TSC in clock_flags, RDTSC (and RDTSCP) in this VM read the
+	 * host TSC minus its value when the VM was (re)started, without an
+	 * exit, and uhv_tsc_to_ns(RDTSC, tsc_hz) is exactly what HC_TIME_READ
+	 * returns at that instant: same counter, same conversion. Without the
+	 * flag the TSC means nothing: use HC_TIME_READ. HC_TIMER_SET deadlines
+	 * are on the same clock either way.
+	 */
+	uint64_t tsc_hz;		/* the TSC frequency the hypervisor calibrated; 0: none */
+	uint32_t clock_flags;		/* UHV_CLOCK_* */
+	uint32_t reserved3;
 };
+
+/* clock_flags */
+#define UHV_CLOCK_TSC		(1U << 0)	/* RDTSC + uhv_tsc_to_ns is the VM's clock */
+/*
+ * The CPU says its TSC is invariant (CPUID 0x80000007 EDX bit 8): its rate
+ * does not follow power states. Without it the rate may (and the
+ * hypervisor's own clock, the same TSC, with it): the TSC clock still
+ * equals HC_TIME_READ, it is only as good.
+ */
+#define UHV_CLOCK_TSC_INVARIANT	(1U << 1)
+
+/*
+ * The highest tsc_hz the conversion below is exact for (18.4 GHz): the
+ * hypervisor sets UHV_CLOCK_TSC only up to it.
+ */
+#define UHV_TSC_HZ_MAX		(UINT64_MAX / 1000000000ULL)
+
+/*
+ * Nanoseconds in `ticks` of a counter running at tsc_hz (1 .. UHV_TSC_HZ_MAX):
+ * floor(ticks * 10^9 / tsc_hz), exact for every result that fits in 64 bits
+ * (585 years). The one conversion behind HC_TIME_READ, HC_TIMER_SET and the
+ * TSC clock: the hypervisor calls this very function. 0 if tsc_hz is 0.
+ */
+static inline uint64_t uhv_tsc_to_ns(uint64_t ticks, uint64_t tsc_hz)
+{
+	if (!tsc_hz)
+		return 0;
+	/* ticks = q * tsc_hz + r: q seconds, and r * 10^9 < tsc_hz * 10^9 fits. */
+	return ticks / tsc_hz * 1000000000ULL + ticks % tsc_hz * 1000000000ULL / tsc_hz;
+}
 
 _Static_assert(sizeof(struct uhv_vm_info) == 40, "uhv_vm_info layout is ABI");
 _Static_assert(__builtin_offsetof(struct uhv_boot_info, dma_offset_2m) == 76, "uhv_boot_info layout is ABI");
-_Static_assert(sizeof(struct uhv_boot_info) == 88 + UHV_VM_CHANNELS_MAX * 88, "uhv_boot_info layout is ABI");
+_Static_assert(sizeof(struct uhv_boot_info) == 104 + UHV_VM_CHANNELS_MAX * 88, "uhv_boot_info layout is ABI");
 _Static_assert(__builtin_offsetof(struct uhv_boot_info, channel_count) == 80, "uhv_boot_info layout is ABI");
 _Static_assert(__builtin_offsetof(struct uhv_boot_info, channels) == 88, "uhv_boot_info layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_boot_info, tsc_hz) == 88 + UHV_VM_CHANNELS_MAX * 88,
+	       "uhv_boot_info layout is ABI");
+_Static_assert(__builtin_offsetof(struct uhv_boot_info, clock_flags) == 96 + UHV_VM_CHANNELS_MAX * 88,
+	       "uhv_boot_info layout is ABI");
 _Static_assert(UHV_BOOT_INFO + sizeof(struct uhv_boot_info) <= UHV_BOOT_GDT, "the boot info fits in its page");
 #endif
 

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* hypervisor/lib/clockmath.c: the arithmetic behind timer calibration. */
+/*
+ * hypervisor/lib/clockmath.c: the arithmetic behind timer calibration; and
+ * abi/vm_boot.h's uhv_tsc_to_ns, the conversion the hypervisor's clock and
+ * every VM's TSC clock share.
+ */
 #include <stdlib.h>
 
 #include <abi/errno.h>
+#include <abi/vm_boot.h>
 #include <hv/clockmath.h>
 
 #include "unit.h"
@@ -148,4 +153,72 @@ TEST(period_to_count_rejects_impossible_periods)
 	/* 1 GHz / 128 still needs more than 32 bits for an hour. */
 	CHECK_EQ(period_to_count(1000000000ULL, 3600ULL * 1000000000ULL, 128, &count, &div), -HV_ERANGE);
 	CHECK_EQ(period_to_count(UINT64_MAX, UINT64_MAX, 128, &count, &div), -HV_ERANGE);
+}
+
+/*
+ * uhv_tsc_to_ns is floor(ticks * 10^9 / hz) wherever that fits in 64 bits,
+ * for every frequency up to UHV_TSC_HZ_MAX: the guests' TSC clock and
+ * HC_TIME_READ agree only if this holds to the nanosecond.
+ */
+TEST(tsc_to_ns_is_exact_floor)
+{
+	static const uint64_t hz_edge[] = { 1, 3, 1000, 1193182, 100000000ULL, 999999999ULL, 1000000000ULL,
+					    1000000001ULL, 2444749868ULL, 3500000000ULL, 4294967296ULL,
+					    UHV_TSC_HZ_MAX - 1, UHV_TSC_HZ_MAX };
+	static const uint64_t tick_edge[] = { 0, 1, 2, 999, 1000000000ULL, UINT32_MAX, (uint64_t)UINT32_MAX + 1,
+					      INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1, UINT64_MAX };
+	unsigned int checked = 0;
+
+	srandom(4242);
+	for (int i = 0; i < 300000; i++) {
+		uint64_t hz, ticks;
+
+		if (i < 13 * 11 * 3) {
+			hz = hz_edge[i % 13];
+			ticks = tick_edge[i / 13 % 11];
+			/* The edges, and the ticks either side of a whole second. */
+			if (i / 143 == 1)
+				ticks = hz * (ticks % 1000) - (ticks % 1000 != 0);
+			else if (i / 143 == 2)
+				ticks = hz * (ticks % 1000) + 1;
+		} else {
+			hz = 1 + ((rand64() % UHV_TSC_HZ_MAX) >> (random() % 34));
+			ticks = rand64() >> (random() % 64);
+		}
+		unsigned __int128 exact = (unsigned __int128)ticks * 1000000000ULL / hz;
+		if (exact > UINT64_MAX)
+			continue;	/* past 585 years: outside the contract */
+		uint64_t ns = uhv_tsc_to_ns(ticks, hz);
+		if (ns != (uint64_t)exact) {
+			CHECK_EQ(ns, (uint64_t)exact);
+			printf("    ticks=%#" PRIx64 " hz=%" PRIu64 "\n", ticks, hz);
+			return;
+		}
+		checked++;
+	}
+	CHECK(checked > 100000);
+	CHECK_EQ(uhv_tsc_to_ns(12345, 0), 0);	/* uncalibrated: no time */
+	CHECK_EQ(uhv_tsc_to_ns(2444749868ULL, 2444749868ULL), 1000000000ULL);
+	CHECK_EQ(uhv_tsc_to_ns(2444749867ULL, 2444749868ULL), 999999999ULL);
+}
+
+/* A clock read twice never goes back: the conversion is monotonic in ticks. */
+TEST(tsc_to_ns_is_monotonic)
+{
+	static const uint64_t hz[] = { 100000000ULL, 2444749868ULL, 3500000000ULL, UHV_TSC_HZ_MAX };
+
+	srandom(777);
+	for (size_t k = 0; k < sizeof(hz) / sizeof(hz[0]); k++) {
+		uint64_t t = rand64() >> 20, prev = uhv_tsc_to_ns(t, hz[k]);
+
+		for (int i = 0; i < 100000; i++) {
+			t += random() % 4;	/* 0..3 ticks: equal readings included */
+			uint64_t ns = uhv_tsc_to_ns(t, hz[k]);
+			if (ns < prev) {
+				CHECK(ns >= prev);
+				return;
+			}
+			prev = ns;
+		}
+	}
 }

@@ -4,6 +4,7 @@
  * measured against a fixed-frequency clock at boot (timer.c) and handed in
  * through tsc_set_frequency(); until then there is no time of day.
  */
+#include <abi/vm_boot.h>
 #include <arch/cpu.h>
 #include <arch/tsc.h>
 #include <hv/time.h>
@@ -31,14 +32,16 @@ uint64_t time_tsc(void)
 	return rdtsc();
 }
 
-/* Both conversions split the division so that 64 bits never overflow. */
+/*
+ * The VMs' clocks are this conversion too: a VM with the TSC clock
+ * (abi/vm_boot.h) computes it itself, so it is the ABI's, not ours.
+ */
 uint64_t time_tsc_to_ns(uint64_t ticks)
 {
-	if (!tsc_hz)
-		return 0;
-	return ticks / tsc_hz * 1000000000ULL + ticks % tsc_hz * 1000000000ULL / tsc_hz;
+	return uhv_tsc_to_ns(ticks, tsc_hz);
 }
 
+/* Splits the division like the conversion above so that 64 bits never overflow. */
 uint64_t time_ns_to_tsc(uint64_t ns)
 {
 	return ns / 1000000000ULL * tsc_hz + ns % 1000000000ULL * tsc_hz / 1000000000ULL;
