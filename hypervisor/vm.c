@@ -123,6 +123,7 @@ int vm_start(struct vm *vm)
 	err = guest_boot_setup(vm, vm_memory(vm), entry, image_end);
 	if (err)
 		return err;
+	vm->start_tsc = time_tsc();	/* before vcpu_create: the guest's TSC offset is -start_tsc */
 	err = vcpu_backend()->vcpu_create(&vm->vcpu);
 	if (err) {
 		pr_err("vm '%s': cannot create its vCPU (%d)", vm->cfg.name, err);
@@ -135,7 +136,6 @@ int vm_start(struct vm *vm)
 	}
 	vm->vcpu.state = VCPU_RUNNABLE;
 	vm->state = VM_RUNNING;
-	vm->start_tsc = time_tsc();
 	channel_vm_started(vm);	/* after VM_RUNNING: its peers may notify it from now on */
 	pr_info("vm '%s': started (id %u, %s, %llu MiB at %#llx, entry %#llx%s)", vm->cfg.name,
 		vm->id, vm->cfg.role == UHV_ROLE_IOVM ? "IOVM" : "guest",

@@ -6,6 +6,7 @@
  */
 #include <abi/errno.h>
 #include <abi/hypercall.h>
+#include <arch/cpu_features.h>
 #include <arch/guest_boot.h>
 #include <arch/memlayout.h>
 #include <arch/pagetable.h>
@@ -15,6 +16,8 @@
 #include <hv/panic.h>
 #include <hv/pci_owner.h>
 #include <hv/string.h>
+#include <hv/time.h>
+#include <hv/vcpu.h>
 #include <hv/vm.h>
 
 #define BOOT_TABLE_PAGES	4	/* PML4, PDPT, PD, PT for the first 2 MiB */
@@ -32,6 +35,24 @@ static void *boot_table_alloc(paddr_t *pa)
 		return NULL;
 	*pa = UHV_BOOT_PAGE_TABLES + boot_tables.used++ * PAGE_SIZE;
 	return memset(boot_tables.mem + *pa, 0, PAGE_SIZE);
+}
+
+/*
+ * The TSC clock (abi/vm_boot.h): offered when the backend offsets the
+ * guest's TSC by its start and the conversion is exact at this frequency.
+ * Invariance does not decide it: HC_TIME_READ counts the same TSC with the
+ * same conversion, so the two agree whether or not the TSC's rate follows
+ * power states; the VM is told which.
+ */
+static uint32_t boot_clock_flags(uint64_t tsc_hz)
+{
+	uint32_t flags = 0;
+
+	if (tsc_hz && tsc_hz <= UHV_TSC_HZ_MAX && vcpu_backend()->tsc_offsetting())
+		flags |= UHV_CLOCK_TSC;
+	if (cpu_caps_get()->invariant_tsc)
+		flags |= UHV_CLOCK_TSC_INVARIANT;
+	return flags;
 }
 
 static void *boot_table_virt(paddr_t pa)
@@ -85,6 +106,8 @@ int guest_boot_setup(struct vm *vm, void *mem, uint64_t entry, uint64_t image_en
 			.vcpu_count = 1,
 		},
 		.image_end = image_end,
+		.tsc_hz = time_tsc_hz(),
+		.clock_flags = boot_clock_flags(time_tsc_hz()),
 	};
 	memcpy(bi->vm.name, vm->cfg.name, sizeof(bi->vm.name));
 	bi->channel_count = channel_boot_info(vm, bi->channels, UHV_VM_CHANNELS_MAX);

@@ -199,12 +199,15 @@ static void svm_init_guest_state(struct vmcb_state_save_area *s, const struct vc
  *                 flush other ASIDs
  *   MONITOR, MWAIT hidden in CPUID; a guest that uses them anyway is stopped
  *   INIT          would reset the physical CPU's state
+ * Not intercepted: RDTSC and RDTSCP, which read the host TSC plus TSC_OFFSET
+ * (minus the VM's start: its TSC clock, abi/vm_boot.h).
  * No CR or DR intercepts: the VMCB holds the guest's CR0/CR3/CR4/EFER and
  * DR6/DR7, VMRUN and #VMEXIT swap them, and with nested paging the guest's
  * CR3 needs no shadowing. Whatever the guest writes there changes only the
  * guest; VMRUN's own consistency checks catch impossible combinations.
  */
-static void svm_init_control(struct vmcb_control_area *c, const struct svm_vcpu *sv, paddr_t npt_root)
+static void svm_init_control(struct vmcb_control_area *c, const struct svm_vcpu *sv, paddr_t npt_root,
+			     uint64_t tsc_offset)
 {
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT |
 			     SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT |
@@ -220,6 +223,7 @@ static void svm_init_control(struct vmcb_control_area *c, const struct svm_vcpu 
 	c->vintr = SVM_V_INTR_MASKING;
 	c->np_enable = SVM_NP_ENABLE;
 	c->n_cr3 = npt_root;
+	c->tsc_offset = tsc_offset;
 }
 
 static void svm_vcpu_free(struct vcpu *v, struct svm_vcpu *sv)
@@ -262,9 +266,16 @@ static int svm_vcpu_create(struct vcpu *v)
 	sv->asid = svm_asid_alloc();
 	sv->flush_tlb = true;
 
-	svm_init_control(&sv->vmcb->control, sv, v->vm->gpt.root_pa);
+	/* The guest's TSC counts from its start: guest TSC = host TSC - start (mod 2^64). */
+	svm_init_control(&sv->vmcb->control, sv, v->vm->gpt.root_pa, -v->vm->start_tsc);
 	svm_init_guest_state(&sv->vmcb->save, &v->regs);
 	return 0;
+}
+
+/* VMCB TSC_OFFSET is architectural (APM vol. 2, "TSC Offset"): every SVM CPU applies it. */
+static bool svm_tsc_offsetting(void)
+{
+	return true;
 }
 
 static void svm_vcpu_destroy(struct vcpu *v)
@@ -781,4 +792,5 @@ const struct vcpu_backend svm_backend = {
 	.vcpu_run = svm_vcpu_run,
 	.exit_slot_name = svm_exit_slot_name,
 	.guest_paging = svm_guest_paging,
+	.tsc_offsetting = svm_tsc_offsetting,
 };

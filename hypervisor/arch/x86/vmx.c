@@ -252,6 +252,13 @@ static const struct vmx_control vmx_controls[] = {
 	{ .field = PROC_BASED, .bit = CPU_BASED_RDPMC_EXITING, .name = "RDPMC exiting", .required = true },
 	{ .field = PROC_BASED, .bit = CPU_BASED_MONITOR_EXITING, .name = "MONITOR exiting", .required = true },
 	{ .field = PROC_BASED, .bit = CPU_BASED_MWAIT_EXITING, .name = "MWAIT exiting", .required = true },
+	/*
+	 * A VM's TSC counts from its start (the TSC clock, abi/vm_boot.h):
+	 * RDTSC and RDTSCP read the host TSC plus VMCS_TSC_OFFSET and do not
+	 * exit (RDTSC exiting is never asked for). Optional: without it the
+	 * VMs read their clock by HC_TIME_READ.
+	 */
+	{ .field = PROC_BASED, .bit = CPU_BASED_USE_TSC_OFFSETTING, .name = "use TSC offsetting" },
 	/* EPT and VPID are secondary controls. */
 	{ .field = PROC_BASED, .bit = CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 	  .name = "activate secondary controls", .required = true },
@@ -580,7 +587,7 @@ static void vmcs_write_guest_state(void)
 	/* RIP, RSP and RFLAGS are written from v->regs before every entry. */
 }
 
-static void vmcs_write_controls(const struct vmx_vcpu *x)
+static void vmcs_write_controls(const struct vmx_vcpu *x, uint64_t tsc_offset)
 {
 	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx.pin_based);
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, x->proc_based);
@@ -598,7 +605,7 @@ static void vmcs_write_controls(const struct vmx_vcpu *x)
 	vmwrite(VMCS_IO_BITMAP_A, vmx.io_bitmap_a);
 	vmwrite(VMCS_IO_BITMAP_B, vmx.io_bitmap_b);
 	vmwrite(VMCS_MSR_BITMAPS, vmx.msr_bitmap);
-	vmwrite(VMCS_TSC_OFFSET, 0);
+	vmwrite(VMCS_TSC_OFFSET, tsc_offset);
 	vmwrite(VMCS_EPT_POINTER, x->eptp);
 	vmwrite(VMCS_VIRTUAL_PROCESSOR_ID, x->vpid);
 }
@@ -625,7 +632,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 		return -HV_EIO;
 	}
 	vmx.current_vmcs = x->vmcs;
-	vmcs_write_controls(x);
+	vmcs_write_controls(x, -vm->start_tsc);	/* guest TSC = host TSC - start (mod 2^64) */
 	vmcs_write_host_state();
 	vmcs_write_guest_state();
 	/* The EPT was just built (or the VPID used by an earlier VM): no stale translations. */
@@ -633,6 +640,12 @@ static int vmx_vcpu_create(struct vcpu *v)
 	x->in_use = true;
 	v->arch = x;
 	return 0;
+}
+
+/* RDTSC and RDTSCP read the host TSC plus the offset, without an exit. */
+static bool vmx_tsc_offsetting(void)
+{
+	return (vmx.proc_based & CPU_BASED_USE_TSC_OFFSETTING) && !(vmx.proc_based & CPU_BASED_RDTSC_EXITING);
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v)
@@ -1135,4 +1148,5 @@ const struct vcpu_backend vmx_backend = {
 	.vcpu_run = vmx_vcpu_run,
 	.exit_slot_name = vmx_exit_slot_name,
 	.guest_paging = vmx_guest_paging,
+	.tsc_offsetting = vmx_tsc_offsetting,
 };

@@ -113,6 +113,13 @@ struct vcpu_backend {
 	int (*io_allow)(struct vcpu *v, uint16_t port, uint32_t count);
 	/* The guest's paging registers and code segment at the current exit (arch/guest_mmu.h). */
 	void (*guest_paging)(struct vcpu *v, struct guest_paging *out);
+	/*
+	 * Whether the guest's RDTSC and RDTSCP read the host TSC minus
+	 * v->vm->start_tsc without an exit: vcpu_create sets that offset from
+	 * start_tsc as it is then (the TSC clock, abi/vm_boot.h). Valid after
+	 * cpu_init.
+	 */
+	bool (*tsc_offsetting)(void);
 };
 
 /* The backend chosen at boot from CPUID (NULL if the CPU has none). */
