@@ -9,7 +9,9 @@
  *   TEST <vm>: boot info: vm_id ... role ... name ... memory_size ... restart_count ... vcpu_count ...
  *   TEST <vm>: HC_VM_INFO returned 40: vm_id ... (same fields)
  *   TEST <vm>: HC_VM_STATS: 11 hypercall exit(s) across 10 HC_TIME_READ calls and the read itself ...
- *   TEST <vm>: done, 6 passed, 0 failed
+ *   TEST <vm>: clock: tsc_hz ... flags ... time_ns() by RDTSC ...
+ *   TEST <vm>: clock: 100000 time_ns() reads over ... ns: 1 hypercall exit(s) ...
+ *   TEST <vm>: done, 7 passed, 0 failed
  */
 #include <runtime/runtime.h>
 
@@ -156,6 +158,107 @@ static void check_vm_stats(void)
 }
 
 /*
+ * The TSC clock (abi/vm_boot.h): both our platforms offer it (VMX TSC
+ * offsetting on Bochs, the VMCB's TSC_OFFSET on QEMU), so it must be on.
+ * Every TSC reading taken between two HC_TIME_READ calls lies between
+ * their values (the same clock, to the nanosecond: this also proves the
+ * guest's TSC counts from its start, not the host's); RDTSCP agrees too;
+ * consecutive readings never go back; TSC_CLOCK_READS of them cost no
+ * hypercall exit; a sleep lasts at least what was asked on both clocks.
+ */
+#define TSC_CLOCK_PAIRS		1000
+#define TSC_CLOCK_READS		100000
+#define TSC_CLOCK_SLEEP_NS	(2 * NSEC_PER_MSEC)
+#define CPUID_80000001_EDX_RDTSCP	(1U << 27)
+
+static uint64_t rdtscp_ns(uint64_t tsc_hz)
+{
+	uint32_t lo, hi, aux;
+
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux) :: "memory");
+	return uhv_tsc_to_ns((uint64_t)hi << 32 | lo, tsc_hz);
+}
+
+static void check_tsc_clock(const struct uhv_boot_info *b)
+{
+	struct uhv_vm_stats s0, s1;
+	bool rdtscp = cpuid(0x80000000).eax >= 0x80000001 &&
+		      (cpuid(0x80000001).edx & CPUID_80000001_EDX_RDTSCP);
+
+	test_begin("tsc-clock");
+	test_log("clock: tsc_hz %llu, flags %#x (%s%s), time_ns() by %s, RDTSCP %s",
+		 (unsigned long long)b->tsc_hz, b->clock_flags,
+		 b->clock_flags & UHV_CLOCK_TSC ? "TSC" : "HC_TIME_READ",
+		 b->clock_flags & UHV_CLOCK_TSC_INVARIANT ? ", invariant" : "",
+		 time_uses_tsc() ? "RDTSC" : "HC_TIME_READ", rdtscp ? "yes" : "no");
+	if (!test_check((b->clock_flags & UHV_CLOCK_TSC) && b->tsc_hz && time_uses_tsc(),
+			"the TSC clock is not offered (flags %#x, tsc_hz %llu)", b->clock_flags,
+			(unsigned long long)b->tsc_hz)) {
+		test_end();
+		return;
+	}
+
+	unsigned int outside = 0, outside_rdtscp = 0;
+	uint64_t first_bad[3] = { 0 }, widest = 0;
+	for (unsigned int i = 0; i < TSC_CLOCK_PAIRS; i++) {
+		uint64_t h0 = time_ns_hypercall();
+		uint64_t t = time_ns();
+		uint64_t tp = rdtscp ? rdtscp_ns(b->tsc_hz) : t;
+		uint64_t h1 = time_ns_hypercall();
+
+		if ((t < h0 || t > h1) && !outside++) {
+			first_bad[0] = h0;
+			first_bad[1] = t;
+			first_bad[2] = h1;
+		}
+		if (tp < t || tp > h1)
+			outside_rdtscp++;
+		widest = MAX(widest, h1 - h0);
+	}
+	test_log("clock: %u HC_TIME_READ/TSC/HC_TIME_READ triples, widest bracket %llu ns",
+		 TSC_CLOCK_PAIRS, (unsigned long long)widest);
+	test_check(outside == 0, "%u of %u TSC readings outside their HC_TIME_READ bracket, first %llu <= %llu <= %llu",
+		   outside, TSC_CLOCK_PAIRS, (unsigned long long)first_bad[0],
+		   (unsigned long long)first_bad[1], (unsigned long long)first_bad[2]);
+	test_check(outside_rdtscp == 0, "%u of %u RDTSCP readings before the RDTSC one or after the bracket",
+		   outside_rdtscp,
+		   TSC_CLOCK_PAIRS);
+
+	unsigned int backwards = 0;
+	int64_t r0 = hc_vm_stats(&s0, sizeof(s0));
+	uint64_t prev = time_ns(), start = prev;
+	for (unsigned int i = 0; i < TSC_CLOCK_READS; i++) {
+		uint64_t now = time_ns();
+		backwards += now < prev;
+		prev = now;
+	}
+	int64_t r1 = hc_vm_stats(&s1, sizeof(s1));
+	test_log("clock: %u time_ns() reads over %llu ns: %llu hypercall exit(s), %llu exit(s) in all",
+		 TSC_CLOCK_READS, (unsigned long long)(prev - start),
+		 (unsigned long long)(s1.exits_hypercall - s0.exits_hypercall),
+		 (unsigned long long)(s1.exits - s0.exits));
+	test_check(backwards == 0, "the clock went back %u times in %u reads", backwards, TSC_CLOCK_READS);
+	test_check(prev > start, "the clock did not advance over %u reads", TSC_CLOCK_READS);
+	/* The second HC_VM_STATS is the one hypercall in the window. */
+	test_check(r0 == (int64_t)sizeof(s0) && r1 == (int64_t)sizeof(s1) &&
+		   s1.exits_hypercall - s0.exits_hypercall == 1,
+		   "%u TSC clock reads cost %llu hypercall exit(s) besides HC_VM_STATS", TSC_CLOCK_READS,
+		   (unsigned long long)(s1.exits_hypercall - s0.exits_hypercall - 1));
+
+	uint64_t h0 = time_ns_hypercall(), t0 = time_ns();
+	int ret = sleep_ns(TSC_CLOCK_SLEEP_NS);
+	uint64_t t1 = time_ns(), h1 = time_ns_hypercall();
+	test_log("clock: sleep_ns(%llu) slept %llu ns by the TSC, %llu ns by HC_TIME_READ",
+		 (unsigned long long)TSC_CLOCK_SLEEP_NS, (unsigned long long)(t1 - t0),
+		 (unsigned long long)(h1 - h0));
+	test_check(ret == 0 && t1 - t0 >= TSC_CLOCK_SLEEP_NS && h1 - h0 >= TSC_CLOCK_SLEEP_NS,
+		   "sleep_ns(%llu) returned %d after %llu ns (TSC), %llu ns (HC_TIME_READ)",
+		   (unsigned long long)TSC_CLOCK_SLEEP_NS, ret, (unsigned long long)(t1 - t0),
+		   (unsigned long long)(h1 - h0));
+	test_end();
+}
+
+/*
  * Initialized data that every run changes: a restart must bring it back,
  * because the hypervisor reloads the image into scrubbed memory.
  */
@@ -196,6 +299,7 @@ int guest_main(const struct uhv_boot_info *boot)
 	check_vm_info(boot);
 	check_cpu_state();
 	check_vm_stats();
+	check_tsc_clock(boot);
 	check_pristine(boot);
 	check_not_hypervisor();
 	test_finish();

@@ -86,6 +86,18 @@ static inline void irq_restore(uint64_t flags)
 		irq_enable();
 }
 
+/*
+ * The TSC, not read before earlier instructions have completed (LFENCE
+ * orders RDTSC after them, as the SDM advises for timing).
+ */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");

@@ -6,6 +6,8 @@
 #define BLOCK_WITHOUT_DELIVERY_WARN	1000
 
 static volatile bool timer_fired;
+/* Not 0: the boot info offers the TSC clock at this frequency (abi/vm_boot.h). */
+static uint64_t clock_tsc_hz;
 static volatile uint64_t timer_interrupts;
 
 static void timer_interrupt(struct trap_frame *f)
@@ -20,9 +22,25 @@ void timer_init(void)
 	if (irq_register(RT_TIMER_VECTOR, timer_interrupt))
 		console_emergency("FATAL %s: timer vector %u already taken\n", rt_vm_name(),
 				  RT_TIMER_VECTOR);
+
+	const struct uhv_boot_info *b = rt_boot_info();
+	if ((b->clock_flags & UHV_CLOCK_TSC) && b->tsc_hz && b->tsc_hz <= UHV_TSC_HZ_MAX)
+		clock_tsc_hz = b->tsc_hz;
+}
+
+bool time_uses_tsc(void)
+{
+	return clock_tsc_hz != 0;
 }
 
 uint64_t time_ns(void)
+{
+	if (clock_tsc_hz)
+		return uhv_tsc_to_ns(rdtsc_ordered(), clock_tsc_hz);
+	return time_ns_hypercall();
+}
+
+uint64_t time_ns_hypercall(void)
 {
 	int64_t t = hc_time_read();
 

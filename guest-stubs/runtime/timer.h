@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Time and sleeping on the VM's virtual clock and one-shot timer
- * (HC_TIME_READ, HC_TIMER_SET, HC_BLOCK).
+ * (the TSC clock or HC_TIME_READ, HC_TIMER_SET, HC_BLOCK).
  *
  * The runtime owns the timer and its vector, RT_TIMER_VECTOR: a guest that
  * uses sleep_ns() must not call HC_TIMER_SET itself.
@@ -17,11 +17,22 @@
 #define NSEC_PER_MSEC		1000000ULL
 #define NSEC_PER_SEC		1000000000ULL
 
-/* Register the timer's interrupt handler (runtime_init does it). */
+/* Register the timer's interrupt handler and pick the clock (runtime_init does it). */
 void timer_init(void);
 
-/* Nanoseconds on this VM's clock, since it was (re)started. */
+/*
+ * Nanoseconds on this VM's clock, since it was (re)started: from RDTSC
+ * without a VM exit when the boot info offers the TSC clock
+ * (UHV_CLOCK_TSC, abi/vm_boot.h), else by HC_TIME_READ. Both give the same
+ * value at the same instant.
+ */
 uint64_t time_ns(void);
+
+/* The same clock by HC_TIME_READ, always (one VM exit); stops the VM if the call fails. */
+uint64_t time_ns_hypercall(void);
+
+/* Whether time_ns() reads the TSC (set up by timer_init()). */
+bool time_uses_tsc(void);
 
 /*
  * Sleep at least ns nanoseconds of VM time, giving the CPU away meanwhile.
