@@ -68,7 +68,7 @@ UNIT_BINS := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h $$(UNIT_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SRCS_$*)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $@.d -o $@ $< tests/unit/unit.c $(UNIT_SRCS_$*)
 
 
 # ---- The VM policy: test policies compiled by boot/mkpolicy.py (valid ones
@@ -154,7 +154,7 @@ $(BUILD)/tests/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_SEEDS='"$(BUILD)/tests/fuzz-seeds/$*"' \
-		-o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
+		-MMD -MP -MF $@.d -o $@ $< tests/fuzz/replay.c $(FUZZ_SRCS_$*)
 
 $(BUILD)/tests/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
@@ -184,3 +184,6 @@ fuzz: fuzz-deps $(addprefix $(BUILD)/tests/libfuzzer/fuzz_,$(FUZZ_TARGETS)) \
 # After every UNIT_BINS += above: prerequisites are expanded when the rule is read.
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+# Headers the host test binaries include (a changed ABI header rebuilds them).
+-include $(wildcard $(BUILD)/tests/unit/*.d)
