@@ -60,7 +60,12 @@ struct netback_port {
 	unsigned int port;		/* switch port */
 	struct vring rx, tx;		/* device ends */
 	bool attached;
-	uint32_t generation;		/* attached (or last reset) generation */
+	/* What this port last wrote into backend_generation and backend_status.
+	 * The frontend can write those fields too: they are read once, at
+	 * netback_init (what an instance before a restart left), and never
+	 * again; the handshake goes by this record. */
+	uint32_t generation;		/* attached, withdrawn or reset generation; 0 after letting go */
+	uint32_t status;		/* UHV_NET_BACKEND_* */
 	uint32_t front_epoch;		/* the frontend's epoch at attach */
 	struct netback_counters c;
 };
