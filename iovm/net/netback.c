@@ -132,8 +132,6 @@ static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epo
 		port_reset(p, gen, "queues do not fit the region");
 		return;
 	}
-	/* Receive buffers are taken when a frame comes: no kick wanted for them. */
-	vring_disable_kicks(&p->rx);
 	p->attached = true;
 	p->generation = gen;
 	p->status = UHV_NET_BACKEND_ATTACHED;
@@ -153,6 +151,10 @@ static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epo
 			p->ch->name, p->ch->peer, gen);
 		return;
 	}
+	/* Receive buffers are taken when a frame comes: no kick wanted for
+	 * them. Only now: before the check above the frontend may have been
+	 * zeroing the rings, and nothing of ours may be written into them. */
+	vring_disable_kicks(&p->rx);
 	gprintf("net: port %u (channel '%s', vm '%s'): attached, generation %u\n", p->port, p->ch->name, p->ch->peer,
 		gen);
 	notify(p);
