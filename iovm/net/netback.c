@@ -213,10 +213,14 @@ static void port_transmit(struct netback *nb, struct netback_port *p)
 	while (p->attached && n < NETBACK_BUDGET) {
 		int head = vring_pop(&p->tx, segs, NETBACK_MAX_SEGS, &chain);
 		if (head == -HV_EAGAIN) {
-			/* Ask for a kick at the next entry, then look once more (no lost kick). */
+			/* Ask for a kick at the next entry, then look once more (no lost
+			 * kick). The look counts against the budget: a frontend moving
+			 * avail.idx back and forth (another CPU) must not keep us here. */
 			int more = vring_enable_kicks(&p->tx);
-			if (more == 1)
+			if (more == 1) {
+				n++;
 				continue;
+			}
 			if (more < 0)
 				port_reset(p, p->generation, "transmit queue: %s", vring_broken(&p->tx));
 			return;
