@@ -277,9 +277,17 @@ void netback_service(struct netback *nb)
 	nb->stage_n = 0;
 	for (unsigned int i = 0; i < nb->nports; i++)
 		port_handshake(&nb->ports[i]);
-	for (unsigned int i = 0; i < nb->nports; i++)
-		if (nb->ports[i].attached)
-			port_transmit(nb, &nb->ports[i]);
+	/* Each pass starts at the next port: the uplink's transmit ring is
+	 * shared, and when the wire is slower than we are the ports served
+	 * last in a pass are the ones whose frames do not fit. */
+	unsigned int first = nb->next_port;
+	for (unsigned int i = 0; i < nb->nports; i++) {
+		struct netback_port *p = &nb->ports[(first + i) % nb->nports];
+		if (p->attached)
+			port_transmit(nb, p);
+	}
+	if (nb->nports)
+		nb->next_port = (first + 1) % nb->nports;
 }
 
 /* Pop a receive buffer of port p for one frame: true with *chain filled; false if

@@ -86,6 +86,7 @@ struct netback {
 	struct netback_hooks hooks;
 	volatile uint32_t pending;		/* BIT(k): channel k's vector arrived */
 	bool more;				/* a port stopped at its budget */
+	unsigned int next_port;			/* ports[] index the next pass transmits from first */
 	/* Frames copied out of guests, referenced by the uplink batch until the next flush. */
 	uint8_t stage[NETBACK_STAGE][sizeof(struct virtio_net_hdr_v1) + UHV_NET_FRAME_MAX];
 	unsigned int stage_n;
