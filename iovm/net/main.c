@@ -245,7 +245,7 @@ static bool link_is_up(struct netvm *vm)
 	return vm->link;
 }
 
-static bool netback_frontends_stopped_vm(struct netvm *vm)
+static bool frontends_stopped(struct netvm *vm)
 {
 	return netback_frontends_stopped(&vm->nb);
 }
@@ -450,11 +450,6 @@ static void bench_uplink_frame(struct netvm *vm, const uint8_t *f, size_t len)
 	b->last_ns = now;
 }
 
-static bool bench_guests_stopped(struct netvm *vm)
-{
-	return netback_frontends_stopped(&vm->nb);
-}
-
 static void bench_print(const char *side, uint32_t run, uint64_t packets, uint64_t bytes, uint64_t ns,
 			const struct uhv_vm_stats *s0, const struct uhv_vm_stats *s1, const char *extra)
 {
@@ -481,7 +476,7 @@ static uint32_t bench_forward(struct netvm *vm)
 	test_begin("bench-forward");
 	gprintf("net: bench: serving %u guest port(s), counting their datagrams to the uplink\n", vm->nb.nports);
 	vm->bench = true;
-	bool stopped = netvm_run(vm, time_ns() + BENCH_GUEST_WAIT_NS, bench_guests_stopped);
+	bool stopped = netvm_run(vm, time_ns() + BENCH_GUEST_WAIT_NS, frontends_stopped);
 	bench_read_stats(&s1);
 	uint64_t stop_ns = s1.time_ns;
 	vm->bench = false;
@@ -631,7 +626,7 @@ int guest_main(const struct uhv_boot_info *boot)
 	}
 	/* With guest ports the run ends when every frontend has stopped. */
 	gprintf("net: serving %u guest port(s)\n", vm->nb.nports);
-	netvm_run(vm, 0, netback_frontends_stopped_vm);
+	netvm_run(vm, 0, frontends_stopped);
 	gprintf("net: every frontend has stopped: stopping\n");
 	log_counters(vm);
 	return 0;
