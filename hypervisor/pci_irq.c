@@ -55,9 +55,22 @@ struct msg_vec {
 	struct irqmsg msg;	/* what the device was given */
 	uint64_t raised;
 };
-#define MSG_MAX_VECTORS	64	/* as many as the host has message vectors (arch/x86/irqline.c) */
+#define MSG_MAX_VECTORS	IRQMSG_MAX	/* one per host message vector */
 static struct msg_vec msgs[MSG_MAX_VECTORS];
-#define REFUSALS_LOGGED_MAX	8	/* per function and start: enough to see a bug, not a flood */
+/*
+ * Bindings one owner may hold at once: the host's message vectors split
+ * evenly among the owners that can bind any (pci_irq_init()), so that an
+ * owner unmasking every entry of a large table cannot leave another
+ * without a vector.
+ */
+static unsigned int msg_share;
+/*
+ * Lines one function's messages may log per start (bindings, revectors,
+ * refusals, releases while it runs): enough to follow a driver's setup and
+ * to see a bug, not a flood from an owner that binds and unbinds in a loop
+ * (each line is a busy wait on the serial port, in ring 0).
+ */
+#define MSG_LINES_LOGGED_MAX	16
 #define PAGE_4K			4096ULL
 
 #define BDF_FMT		"%02x:%02x.%u"
@@ -204,6 +217,18 @@ static struct msg_vec *binding(const struct pci_assigned *a, int entry)
 	return NULL;
 }
 
+/* Whether a may log one more line about its messages this start; says once when it may not. */
+static bool msg_log_ok(struct pci_assigned *a)
+{
+	if (a->msg_lines_logged > MSG_LINES_LOGGED_MAX)
+		return false;
+	if (a->msg_lines_logged++ < MSG_LINES_LOGGED_MAX)
+		return true;
+	pr_warn("irq: vm '%s': " BDF_FMT " more bindings and refused messages: not logged until its next start",
+		a->owner_name, BDF_ARGS(a));
+	return false;
+}
+
 static void what_name(char *buf, size_t size, int entry)
 {
 	if (entry == MSG_MSI_CAP)
@@ -212,21 +237,31 @@ static void what_name(char *buf, size_t size, int entry)
 		format(buf, size, "MSI-X entry %d", entry);
 }
 
-/* A remapping entry for a's message entry, delivering vector; NULL (logged by the caller) if none is left. */
-static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector)
+#define NO_VECTOR_LEFT	"no remapping entry or host vector left"
+#define SHARE_USED	"its VM holds its whole share of the host's message vectors"
+
+/* A remapping entry for a's message entry, delivering vector; NULL with *why (logged by the caller) if none. */
+static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector, const char **why)
 {
-	struct msg_vec *m;
+	struct msg_vec *m, *slot = NULL;
+	unsigned int held = 0;
 	char what[24];
 
-	for (m = msgs; m < msgs + ARRAY_SIZE(msgs) && m->used; m++)
-		;
-	if (m == msgs + ARRAY_SIZE(msgs))
+	for (m = msgs; m < msgs + ARRAY_SIZE(msgs); m++) {
+		if (!m->used && !slot)
+			slot = m;
+		held += m->used && m->a->owner == a->owner;
+	}
+	*why = held >= msg_share ? SHARE_USED : NO_VECTOR_LEFT;
+	if (held >= msg_share || !(m = slot))
 		return NULL;
 	struct irqmsg msg;
 	int handle = irqmsg_claim(a->dev->sbdf, msg_interrupt, (unsigned int)(m - msgs), &msg);
 	if (handle < 0)
 		return NULL;
 	*m = (struct msg_vec){ .used = true, .a = a, .entry = entry, .vector = vector, .handle = handle, .msg = msg };
+	if (!msg_log_ok(a))
+		return m;
 	what_name(what, sizeof(what), entry);
 	pr_info("irq: vm '%s': " BDF_FMT " %s -> IRTE %d (remappable: address %#x data %#x, edge, source id "
 		"verified) -> vm '%s' virtual vector %#x", a->owner_name, BDF_ARGS(a), what, irqmsg_entry(handle),
@@ -234,7 +269,7 @@ static struct msg_vec *bind(struct pci_assigned *a, int entry, uint8_t vector)
 	return m;
 }
 
-/* Release a binding (its remapping entry not present: a late message is dropped) and say what it did. */
+/* Release a binding (its remapping entry not present: a late message is dropped); with summary, say what it did. */
 static void unbind(struct msg_vec *m, bool summary)
 {
 	struct vm *vm = vm_by_id(m->a->owner);
@@ -257,31 +292,30 @@ static void unbind(struct msg_vec *m, bool summary)
 
 static void revector(struct msg_vec *m, uint8_t vector)
 {
+	uint8_t old = m->vector;
 	char what[24];
 
 	if (m->vector == vector)
 		return;
+	m->vector = vector;
+	if (!msg_log_ok(m->a))
+		return;
 	what_name(what, sizeof(what), m->entry);
 	pr_info("irq: vm '%s': " BDF_FMT " %s (IRTE %d) -> virtual vector %#x (was %#x)", m->a->owner_name,
-		BDF_ARGS(m->a), what, irqmsg_entry(m->handle), vector, m->vector);
-	m->vector = vector;
+		BDF_ARGS(m->a), what, irqmsg_entry(m->handle), vector, old);
 }
 
-/* A message the owner wrote was not taken: one line (a few per function and start), the VM runs on. */
+/* A message the owner wrote was not taken: one line (msg_log_ok()), the VM runs on. */
 static void refuse(struct pci_assigned *a, int entry, const struct msi_message *msg, const char *why)
 {
 	char what[24];
 
-	if (a->msi_refusals_logged > REFUSALS_LOGGED_MAX)
+	if (!msg_log_ok(a))
 		return;
 	what_name(what, sizeof(what), entry);
-	if (a->msi_refusals_logged++ == REFUSALS_LOGGED_MAX)
-		pr_warn("irq: vm '%s': " BDF_FMT " more refused messages: not logged until its next start",
-			a->owner_name, BDF_ARGS(a));
-	else
-		pr_warn("irq: vm '%s': " BDF_FMT " %s: message address %#x:%08x data %#x refused: %s (the device "
-			"keeps it %s)", a->owner_name, BDF_ARGS(a), what, msg->address_hi, msg->address_lo, msg->data,
-			why, entry == MSG_MSI_CAP ? "disabled or as it was" : "masked or as it was");
+	pr_warn("irq: vm '%s': " BDF_FMT " %s: message address %#x:%08x data %#x refused: %s (the device "
+		"keeps it %s)", a->owner_name, BDF_ARGS(a), what, msg->address_hi, msg->address_lo, msg->data,
+		why, entry == MSG_MSI_CAP ? "disabled or as it was" : "masked or as it was");
 }
 
 /* ---- MSI-X: the shadow table ---- */
@@ -317,8 +351,8 @@ static int msix_shadow_write(struct pci_assigned *a, unsigned int entry, unsigne
 		return -HV_EINVAL;
 	}
 	if (!m) {
-		if (!(m = bind(a, (int)entry, vector))) {
-			refuse(a, (int)entry, &msg, "no remapping entry or host vector left");
+		if (!(m = bind(a, (int)entry, vector, &why))) {
+			refuse(a, (int)entry, &msg, why);
 			return -HV_ENOMEM;
 		}
 		if (!real_entry_program(a, entry, &m->msg, true)) {
@@ -424,7 +458,7 @@ void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int si
 		if (was) {
 			msi_device_disable(a);
 			if (m)
-				unbind(m, true);
+				unbind(m, msg_log_ok(a));
 		}
 		a->msi_shadow = next;
 		return;
@@ -437,8 +471,8 @@ void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int si
 		return;
 	}
 	if (!m) {
-		if (!(m = bind(a, MSG_MSI_CAP, vector))) {
-			refuse(a, MSG_MSI_CAP, &next.msg, "no remapping entry or host vector left");
+		if (!(m = bind(a, MSG_MSI_CAP, vector, &why))) {
+			refuse(a, MSG_MSI_CAP, &next.msg, why);
 			next.msg = a->msi_shadow.msg;
 			next.control = a->msi_shadow.control;
 			a->msi_shadow = next;
@@ -502,13 +536,22 @@ unsigned int pci_irq_init(void)
 {
 	uint8_t next_vector[VM_MAX + 1];
 	bool msi = irqmsg_available();
+	unsigned int msg_owners = 0;
 
 	for (uint32_t vm = 1; vm <= VM_MAX; vm++) {
 		size_t cursor = 0;
+		bool binds = false;
 
-		for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));)
+		for (struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));) {
 			msg_init(a, msi);
+			binds |= a->msix_shadow || a->msi_emulated;
+		}
+		msg_owners += binds;
 	}
+	msg_share = MSG_MAX_VECTORS / MAX(msg_owners, 1u);
+	if (msg_owners > 1)
+		pr_info("irq: %u VMs own functions with MSI or MSI-X: each may bind at most %u message(s) at once",
+			msg_owners, msg_share);
 
 	intx_count = 0;
 	for (unsigned int i = 0; i <= VM_MAX; i++)
@@ -564,7 +607,6 @@ void pci_irq_start(struct vm *vm)
 	msg_start(vm);
 }
 
-
 void pci_irq_stop(struct vm *vm)
 {
 	msg_stop(vm);
@@ -603,9 +645,6 @@ int64_t pci_irq_ack(struct vm *vm, uint64_t vector)
 	}
 	return -HV_EINVAL;
 }
-
-/* ---- MSI-X (HC_MSI_SETUP) ---- */
-
 
 /* ---- HC_MSI_SETUP: the same shadow, written by the hypervisor for the owner ---- */
 

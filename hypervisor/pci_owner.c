@@ -138,16 +138,6 @@ struct pci_assigned *pci_owner_next(uint32_t vm, size_t *cursor)
 	return NULL;
 }
 
-const struct pci_assigned *pci_owner_msix_at(uint32_t vm, uint64_t gpa)
-{
-	size_t cursor = 0;
-
-	for (const struct pci_assigned *a; (a = pci_owner_next(vm, &cursor));)
-		if (a->msix_bar >= 0 && gpa >= a->msix_table && gpa - a->msix_table < a->msix_table_size)
-			return a;
-	return NULL;
-}
-
 struct pci_assigned *pci_owner_msix_page_at(uint32_t vm, uint64_t gpa)
 {
 	size_t cursor = 0;
@@ -170,7 +160,7 @@ void pci_owner_reset(uint32_t vm)
 		a->bar_sizing = 0;
 		a->relocation_logged = false;
 		a->msi_write_logged = false;
-		a->msi_refusals_logged = 0;
+		a->msg_lines_logged = 0;
 		a->msi_shadow = (struct msi_cap_shadow){ 0 };
 	}
 }

@@ -125,7 +125,9 @@ static int e1000_reset(const struct pci_device *d)
 	if (!regs)
 		return -HV_ENODEV;
 
-	pci_cfg_write16(d->sbdf, PCI_COMMAND, PCI_COMMAND_MEMORY);	/* decode only: no DMA */
+	/* Decode only (no DMA); INTx Disable, which pci_irq.c set for the stopped owner, stays. */
+	uint16_t cmd = pci_cfg_read16(d->sbdf, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE;
+	pci_cfg_write16(d->sbdf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 	mmio_write32(&regs[E1000_CTRL / 4], mmio_read32(&regs[E1000_CTRL / 4]) | E1000_CTRL_RST);
 	uint64_t waited = 0;
 	time_delay_us(1);	/* the manual: at least 1 us before the next access */
@@ -135,7 +137,7 @@ static int e1000_reset(const struct pci_device *d)
 	}
 	bool done = !(mmio_read32(&regs[E1000_CTRL / 4]) & E1000_CTRL_RST);
 	mmio_write32(&regs[E1000_IMC / 4], UINT32_MAX);
-	pci_cfg_write16(d->sbdf, PCI_COMMAND, 0);
+	pci_cfg_write16(d->sbdf, PCI_COMMAND, cmd);
 	if (!done) {
 		pr_err("pci: %02x:%02x.%u: CTRL.RST still set %u ms after the device reset", PCI_BUS(d->sbdf),
 		       PCI_DEV(d->sbdf), PCI_FN(d->sbdf), E1000_RESET_WAIT_US / 1000);

@@ -33,6 +33,9 @@ UNIT_SRCS_pci_owner := hypervisor/pci_owner.c hypervisor/msi.c hypervisor/pci.c 
 # What an owner may write as an MSI/MSI-X message, and its shadows.
 UNIT_TESTS += msi
 UNIT_SRCS_msi := hypervisor/msi.c
+# MSI/MSI-X bindings of hostile owners over simulated devices and host vectors.
+UNIT_TESTS += pci_irq
+UNIT_SRCS_pci_irq := hypervisor/pci_irq.c hypervisor/msi.c hypervisor/console.c hypervisor/lib/format.c
 # Function-level reset of an assigned function, over a simulated one.
 UNIT_TESTS += pci_reset
 UNIT_SRCS_pci_reset := hypervisor/pci_reset.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c

@@ -21,9 +21,9 @@
 #define HV_EEXIST	17	/* object already exists */
 #define HV_ENODEV	19	/* no such device / feature absent */
 #define HV_EINVAL	22	/* invalid argument */
+#define HV_ENOSPC	28	/* no room left (full ring) */
 #define HV_EPIPE	32	/* the other end is not running */
 #define HV_ERANGE	34	/* value out of range */
-#define HV_ENOSPC	28	/* no room left (full ring) */
 #define HV_ENOSYS	38	/* unknown operation */
 #define HV_EBADMSG	74	/* malformed structure (bad checksum, bad length) */
 #define HV_EOVERFLOW	75	/* arithmetic overflow in an argument */

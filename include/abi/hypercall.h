@@ -115,7 +115,8 @@
  * reach), or no interrupt remapping on this machine (use INTx);
  * -HV_ERANGE: entry beyond the table; -HV_EINVAL: vector outside the
  * range; -HV_EBUSY: the vector is in use by another of its entries;
- * -HV_ENOMEM: no host vector or remapping entry left; -HV_EIO: the
+ * -HV_ENOMEM: no host vector or remapping entry left, or the VM holds its
+ * share of them (docs/devices.md, "Shares"); -HV_EIO: the
  * device's entry did not take the write. docs/devices.md, "Interrupts".
  */
 #define HC_MSI_SETUP		9

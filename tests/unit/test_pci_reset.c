@@ -244,6 +244,23 @@ TEST(e1000_without_flr_gets_its_own_reset)
 	CHECK_EQ(get(PCI_COMMAND, 2), 0);		/* decoding off again, bus mastering never on */
 }
 
+/*
+ * A stopped owner's function has INTx Disable set (pci_irq_stop) and the
+ * owner's bits off (pci_owner_reset) before the reset: the reset keeps
+ * INTx Disable, so a device that asserts its line cannot hold a shared one.
+ */
+TEST(e1000_reset_keeps_intx_disable)
+{
+	enum pci_reset_method how;
+
+	build_e1000();
+	put(PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
+	CHECK_EQ(pci_reset_function(&dev, &how), 0);
+	CHECK_EQ(how, PCI_RESET_DEVICE);
+	CHECK_EQ(command_at_rst, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+	CHECK_EQ(get(PCI_COMMAND, 2), PCI_COMMAND_INTX_DISABLE);
+}
+
 TEST(e1000_reset_bit_that_never_clears_fails_boundedly)
 {
 	enum pci_reset_method how;

@@ -57,6 +57,7 @@ struct msg {
 static struct line lines[VECTOR_MSG_BASE - VECTOR_DEVICE_BASE];
 static unsigned int line_count;
 static struct msg msgs[VECTOR_DEVICE_LAST - VECTOR_MSG_BASE + 1];
+_Static_assert(ARRAY_SIZE(msgs) == IRQMSG_MAX, "hv/irqline.h promises this many message vectors");
 
 static bool is_q35(void)
 {

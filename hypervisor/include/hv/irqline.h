@@ -46,6 +46,9 @@ uint64_t irqline_count(uint32_t line);
 /* Called in interrupt context (the host interrupt already ended: edge). */
 typedef void (*irqmsg_handler_t)(unsigned int cookie);
 
+/* How many message interrupts the host can have bound at once (one host vector each). */
+#define IRQMSG_MAX	64
+
 /* What to write into the device's MSI-X entry. */
 struct irqmsg {
 	uint32_t address_lo, address_hi, data;

@@ -69,7 +69,7 @@ struct pci_assigned {
 	bool relocation_logged;
 	bool msi_write_logged;
 	struct msi_cap_shadow msi_shadow;	/* what the owner wrote into its MSI capability */
-	uint8_t msi_refusals_logged;		/* refused messages logged (pci_irq.c), at most a few */
+	uint8_t msg_lines_logged;		/* lines about its messages this start (pci_irq.c), at most a few */
 };
 
 /*
@@ -85,9 +85,6 @@ uint32_t pci_owner(pci_sbdf_t sbdf);
 
 /* Iterate over vm's functions: start with *cursor = 0; NULL at the end. */
 struct pci_assigned *pci_owner_next(uint32_t vm, size_t *cursor);
-
-/* The MSI-X table of one of vm's functions that holds gpa, or NULL. */
-const struct pci_assigned *pci_owner_msix_at(uint32_t vm, uint64_t gpa);
 
 /* The function of vm's whose unmapped MSI-X table pages hold gpa, or NULL. */
 struct pci_assigned *pci_owner_msix_page_at(uint32_t vm, uint64_t gpa);

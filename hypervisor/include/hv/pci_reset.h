@@ -37,7 +37,7 @@ enum pci_reset_method {
  * Without FLR, a device in the table of device-specific resets gets its
  * own: the Intel 8254x/82574 family (e1000, e1000e) sets CTRL.RST in
  * memory BAR 0 with memory decoding on for the duration (bus mastering
- * stays off), waits (bounded) for the bit to clear itself, and masks every
+ * stays off, INTx Disable stays as it was), waits (bounded) for the bit to clear itself, and masks every
  * interrupt cause (IMC). Others are only quiesced (PCI_RESET_NONE).
  *
  * Returns the method used (*method), and 0; or -HV_EIO if the function
