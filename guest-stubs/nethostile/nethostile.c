@@ -26,6 +26,13 @@
  *            the gateway answers a ping again;
  *   reconnect on purpose with frames in flight (UDP to B's echo port),
  *            with no detach timeout, then ping the gateway and B;
+ *   tamper   with the backend's own handshake fields, each rewrite followed
+ *            by a notification: after generation 0 (the IOVM lets go once)
+ *            NETHOSTILE_TAMPERS times as if it still served us: it must not
+ *            let go again; after a reset (avail.idx jump) NETHOSTILE_TAMPERS
+ *            times naming another generation: it must not serve the reset one
+ *            again. It keeps its own record and never reads its fields back.
+ *            Each time netfront reconnects afterwards;
  *   end      "uhv-soak-stop" to A's soak port (A's traffic with B spans all
  *            of the above), every transmit buffer back, counters.
  * It stops with 0 if every check passed, else 1.
@@ -37,6 +44,9 @@
 #define NETHOSTILE_FLOOD	200
 #define NETHOSTILE_FLOOD_BCAST	8
 #define NETHOSTILE_IN_FLIGHT	16	/* UDP datagrams queued just before the deliberate reconnect */
+#define NETHOSTILE_TAMPERS	16	/* rewrites of the backend's handshake fields */
+#define TAMPER_GEN		0x7777	/* the backend_generation we pretend it wrote */
+#define TAMPER_WAIT_NS		(20 * NSEC_PER_MSEC)
 #define PING_ID			0x6876
 #define SRC_PORT		40017
 #define ECHO_PORT		7
@@ -323,6 +333,96 @@ static void step_reconnect(void)
 	test_end();
 }
 
+/*
+ * Give the IOVM a pass: notify it and block until it notifies us back or
+ * TAMPER_WAIT_NS (it runs as soon as we block).
+ */
+static void kick_and_wait(void)
+{
+	hc_channel_notify(g.nf.ch->handle);
+	if (!g.nf.irq_pending)
+		wait_interrupt_until(time_ns() + TAMPER_WAIT_NS);
+	g.nf.irq_pending = false;
+}
+
+/* Wait (notifying the IOVM) until its fields say status with generation gen; false after RESET_WAIT_NS. */
+static bool backend_says(uint32_t status, uint32_t gen)
+{
+	volatile struct uhv_net_shared *sh = g.nf.shared;
+	uint64_t deadline = time_ns() + RESET_WAIT_NS;
+
+	while ((sh->backend_generation != gen || sh->backend_status != status) && time_ns() < deadline)
+		kick_and_wait();
+	return sh->backend_generation == gen && sh->backend_status == status;
+}
+
+/* Rewrite the backend's fields NETHOSTILE_TAMPERS times, each with a pass; how often the IOVM wrote them back to want. */
+static unsigned int rewrite_backend_fields(uint32_t status, uint32_t want)
+{
+	volatile struct uhv_net_shared *sh = g.nf.shared;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < NETHOSTILE_TAMPERS; i++) {
+		sh->backend_status = status;
+		__atomic_store_n(&sh->backend_generation, TAMPER_GEN, __ATOMIC_RELEASE);
+		kick_and_wait();
+		n += sh->backend_generation == want;
+	}
+	return n;
+}
+
+/* The frontend rewrites the backend's fields: the IOVM must go by its own record of them. */
+static void step_tamper(void)
+{
+	volatile struct uhv_net_shared *sh = g.nf.shared;
+	char expect[UHV_NET_ERROR_MAX];
+	uint32_t gen = g.nf.generation;
+	unsigned int released = 0, reattached = 0;
+
+	test_begin("tamper");
+	if (!flush("before tampering"))
+		goto out;
+	/* Generation 0, as a reconnect starts: the IOVM lets go of gen, once. */
+	__atomic_store_n(&sh->generation, 0, __ATOMIC_SEQ_CST);
+	if (!test_check(backend_says(UHV_NET_BACKEND_DETACHED, 0), "the IOVM did not let go of generation %u", gen))
+		goto out;
+	/* Its fields say it serves a generation: an IOVM that reads them back lets go again, at every pass. */
+	released = rewrite_backend_fields(UHV_NET_BACKEND_ATTACHED, 0);
+	sh->backend_status = UHV_NET_BACKEND_DETACHED;
+	__atomic_store_n(&sh->backend_generation, 0, __ATOMIC_RELEASE);
+	netfront_reconnect(&g.nf, "after tampering with the backend's fields");
+	uint64_t deadline = time_ns() + RESET_WAIT_NS;
+	while (!netfront_connected(&g.nf) && time_ns() < deadline)
+		netguest_turn(&g, deadline);
+	if (!test_check(netfront_connected(&g.nf), "not reattached within %llu ms after tampering",
+			(unsigned long long)(RESET_WAIT_NS / NSEC_PER_MSEC)) ||
+	    !flush("after reattaching"))
+		goto out;
+	/* A generation it reset, with its field saying another one: an IOVM that reads it back serves the
+	 * reset generation again (and resets it again), at every pass. */
+	gen = g.nf.generation;
+	corrupt(AVAIL_JUMP, expect, sizeof(expect));
+	if (!test_check(backend_says(UHV_NET_BACKEND_RESET, gen), "generation %u was not reset", gen))
+		goto out;
+	reattached = rewrite_backend_fields(UHV_NET_BACKEND_RESET, gen);
+	test_check(!released && !reattached,
+		   "with its fields rewritten the IOVM let go %u more time(s) and served reset generation %u again "
+		   "%u time(s)", released, gen, reattached);
+	/* What it really says; netfront then reconnects by itself. */
+	__atomic_store_n(&sh->backend_generation, gen, __ATOMIC_RELEASE);
+	deadline = time_ns() + RESET_WAIT_NS;
+	while ((g.nf.generation == gen || !netfront_connected(&g.nf)) && time_ns() < deadline)
+		netguest_turn(&g, deadline);
+	test_check(g.nf.generation != gen && netfront_connected(&g.nf), "not reattached within %llu ms after the reset",
+		   (unsigned long long)(RESET_WAIT_NS / NSEC_PER_MSEC));
+	bool gw = answers(&st_gw, "after tampering");
+	test_log("nethostile: rewrote the backend's fields %u times after a release and %u times after a reset: "
+		 "let go %u more time(s), served the reset generation %u time(s); now generation %u, gateway %s",
+		 NETHOSTILE_TAMPERS, NETHOSTILE_TAMPERS, released, reattached, g.nf.generation, gw ? "answers" : "silent");
+out:
+	test_end();
+}
+
 static void step_end(void)
 {
 	char line[320];
@@ -363,6 +463,7 @@ int guest_main(const struct uhv_boot_info *boot)
 	step_corrupt(DESC_OUTSIDE, "desc-outside");
 	step_corrupt(DESC_LOOP, "desc-loop");
 	step_reconnect();
+	step_tamper();
 	step_end();
 	test_finish();
 }

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "hypercall.h"
 #include "idt.h"
+#include "timer.h"
 
 uint8_t hc_instruction;
 
@@ -88,7 +89,11 @@ int64_t hc_block(void)
 
 int64_t hc_timer_set(uint64_t deadline_ns, unsigned int vector)
 {
-	return hypercall5(HC_TIMER_SET, deadline_ns, vector, 0, 0, 0);
+	int64_t ret = hypercall5(HC_TIMER_SET, deadline_ns, vector, 0, 0, 0);
+
+	/* One timer per vCPU: whoever sets it, the runtime's record follows. */
+	timer_note_set(deadline_ns, vector, ret);
+	return ret;
 }
 
 int64_t hc_time_read(void)

@@ -9,12 +9,23 @@ static volatile bool timer_fired;
 /* Not 0: the boot info offers the TSC clock at this frequency (abi/vm_boot.h). */
 static uint64_t clock_tsc_hz;
 static volatile uint64_t timer_interrupts;
+/* The deadline the runtime's timer is armed for (hc_timer_set() records it), 0 if
+ * none, unknown, or its interrupt has come: wait_interrupt_until() does not
+ * arm it again for the same deadline (an event loop waits with the same
+ * deadline many times: one hypercall each saved). */
+static volatile uint64_t armed_ns;
 
 static void timer_interrupt(struct trap_frame *f)
 {
 	(void)f;
 	timer_fired = true;
 	timer_interrupts++;
+	armed_ns = 0;
+}
+
+void timer_note_set(uint64_t deadline_ns, unsigned int vector, int64_t ret)
+{
+	armed_ns = ret == 0 && vector == RT_TIMER_VECTOR ? deadline_ns : 0;
 }
 
 void timer_init(void)
@@ -91,7 +102,7 @@ int sleep_ns(uint64_t ns)
 
 int wait_interrupt_until(uint64_t deadline_ns)
 {
-	if (deadline_ns) {
+	if (deadline_ns && deadline_ns != armed_ns) {
 		int64_t ret = hc_timer_set(deadline_ns, RT_TIMER_VECTOR);
 		if (ret < 0)
 			return (int)ret;

@@ -57,11 +57,15 @@ int sleep_ns(uint64_t ns);
  * the check and HC_BLOCK, and HC_BLOCK returns at once if an interrupt is
  * pending); returns with interrupts off, after the handler of at least one
  * pending interrupt has run (the caller checks its flags and calls again).
- * Arms the runtime's timer when deadline_ns is not 0; a timer interrupt
- * left pending by it does not shorten a later sleep_ns(). Returns 0, or
- * the negative error of HC_TIMER_SET.
+ * Arms the runtime's timer when deadline_ns is not 0 and it is not armed
+ * for that deadline already (its interrupt not yet taken); a timer
+ * interrupt left pending by it does not shorten a later sleep_ns().
+ * Returns 0, or the negative error of HC_TIMER_SET.
  */
 int wait_interrupt_until(uint64_t deadline_ns);
+
+/* hc_timer_set() tells the runtime what it armed (or cancelled): ret is the hypercall's result. */
+void timer_note_set(uint64_t deadline_ns, unsigned int vector, int64_t ret);
 
 /* Timer interrupts taken so far. */
 uint64_t timer_interrupt_count(void);

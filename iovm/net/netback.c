@@ -55,6 +55,7 @@ static void port_reset(struct netback_port *p, uint32_t gen, const char *fmt, ..
 	__atomic_store_n(&sh->backend_generation, gen, __ATOMIC_RELEASE);
 	p->attached = false;
 	p->generation = gen;
+	p->status = UHV_NET_BACKEND_RESET;
 	p->c.resets++;
 	gprintf("net: port %u (channel '%s', vm '%s'): reset: %s\n", p->port, p->ch->name, p->ch->peer, reason);
 	notify(p);
@@ -75,12 +76,16 @@ static void port_detach(struct netback_port *p, const char *why)
 static void port_release(struct netback_port *p)
 {
 	volatile struct uhv_net_shared *sh = p->shared;
-	uint32_t old = __atomic_load_n(&sh->backend_generation, __ATOMIC_ACQUIRE);
+	uint32_t old = p->generation;
 
-	if (!old && sh->backend_status == UHV_NET_BACKEND_DETACHED)
+	/* Our record, not the page: a frontend rewriting the fields would
+	 * otherwise have us let go (log, notify) again at every pass. */
+	if (!old && p->status == UHV_NET_BACKEND_DETACHED)
 		return;
 	sh->backend_status = UHV_NET_BACKEND_DETACHED;
 	__atomic_store_n(&sh->backend_generation, 0, __ATOMIC_RELEASE);
+	p->generation = 0;
+	p->status = UHV_NET_BACKEND_DETACHED;
 	p->c.releases++;
 	gprintf("net: port %u (channel '%s', vm '%s'): let go of generation %u: the frontend is reconnecting\n",
 		p->port, p->ch->name, p->ch->peer, old);
@@ -127,10 +132,9 @@ static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epo
 		port_reset(p, gen, "queues do not fit the region");
 		return;
 	}
-	/* Receive buffers are taken when a frame comes: no kick wanted for them. */
-	vring_disable_kicks(&p->rx);
 	p->attached = true;
 	p->generation = gen;
+	p->status = UHV_NET_BACKEND_ATTACHED;
 	p->front_epoch = front_epoch;
 	p->c.attaches++;
 	/* Status before generation: the frontend, matching its generation, never sees an old RESET. */
@@ -147,6 +151,10 @@ static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epo
 			p->ch->name, p->ch->peer, gen);
 		return;
 	}
+	/* Receive buffers are taken when a frame comes: no kick wanted for
+	 * them. Only now: before the check above the frontend may have been
+	 * zeroing the rings, and nothing of ours may be written into them. */
+	vring_disable_kicks(&p->rx);
 	gprintf("net: port %u (channel '%s', vm '%s'): attached, generation %u\n", p->port, p->ch->name, p->ch->peer,
 		gen);
 	notify(p);
@@ -177,8 +185,10 @@ static void port_handshake(struct netback_port *p)
 		return;
 	/* A generation already attached or reset (by us, or by the instance
 	 * before a restart of this IOVM) is not served again: the frontend
-	 * reconnects with a new one. */
-	if (gen == __atomic_load_n(&p->shared->backend_generation, __ATOMIC_ACQUIRE))
+	 * reconnects with a new one. Our record, not backend_generation: a
+	 * frontend rewriting that would have a reset generation served (and
+	 * reset) again at every pass. */
+	if (gen == p->generation)
 		return;
 	port_attach(p, gen, epoch);
 }
@@ -203,10 +213,14 @@ static void port_transmit(struct netback *nb, struct netback_port *p)
 	while (p->attached && n < NETBACK_BUDGET) {
 		int head = vring_pop(&p->tx, segs, NETBACK_MAX_SEGS, &chain);
 		if (head == -HV_EAGAIN) {
-			/* Ask for a kick at the next entry, then look once more (no lost kick). */
+			/* Ask for a kick at the next entry, then look once more (no lost
+			 * kick). The look counts against the budget: a frontend moving
+			 * avail.idx back and forth (another CPU) must not keep us here. */
 			int more = vring_enable_kicks(&p->tx);
-			if (more == 1)
+			if (more == 1) {
+				n++;
 				continue;
+			}
 			if (more < 0)
 				port_reset(p, p->generation, "transmit queue: %s", vring_broken(&p->tx));
 			return;
@@ -263,9 +277,17 @@ void netback_service(struct netback *nb)
 	nb->stage_n = 0;
 	for (unsigned int i = 0; i < nb->nports; i++)
 		port_handshake(&nb->ports[i]);
-	for (unsigned int i = 0; i < nb->nports; i++)
-		if (nb->ports[i].attached)
-			port_transmit(nb, &nb->ports[i]);
+	/* Each pass starts at the next port: the uplink's transmit ring is
+	 * shared, and when the wire is slower than we are the ports served
+	 * last in a pass are the ones whose frames do not fit. */
+	unsigned int first = nb->next_port;
+	for (unsigned int i = 0; i < nb->nports; i++) {
+		struct netback_port *p = &nb->ports[(first + i) % nb->nports];
+		if (p->attached)
+			port_transmit(nb, p);
+	}
+	if (nb->nports)
+		nb->next_port = (first + 1) % nb->nports;
 }
 
 /* Pop a receive buffer of port p for one frame: true with *chain filled; false if
@@ -405,6 +427,11 @@ int netback_init(struct netback *nb, struct l2_switch *sw, const struct netback_
 		}
 		p->ch = ch;
 		p->shared = (volatile struct uhv_net_shared *)p->map.region;
+		/* The region survives a restart of this IOVM: what the instance
+		 * before wrote (a generation it served must not be served again).
+		 * Read once; from here on the port's own record decides. */
+		p->generation = __atomic_load_n(&p->shared->backend_generation, __ATOMIC_ACQUIRE);
+		p->status = p->shared->backend_status;
 		p->channel = k;
 		p->port = (unsigned int)port;
 		nb->by_switch_port[port] = (int)nb->nports;

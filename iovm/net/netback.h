@@ -60,7 +60,12 @@ struct netback_port {
 	unsigned int port;		/* switch port */
 	struct vring rx, tx;		/* device ends */
 	bool attached;
-	uint32_t generation;		/* attached (or last reset) generation */
+	/* What this port last wrote into backend_generation and backend_status.
+	 * The frontend can write those fields too: they are read once, at
+	 * netback_init (what an instance before a restart left), and never
+	 * again; the handshake goes by this record. */
+	uint32_t generation;		/* attached, withdrawn or reset generation; 0 after letting go */
+	uint32_t status;		/* UHV_NET_BACKEND_* */
 	uint32_t front_epoch;		/* the frontend's epoch at attach */
 	struct netback_counters c;
 };
@@ -81,6 +86,7 @@ struct netback {
 	struct netback_hooks hooks;
 	volatile uint32_t pending;		/* BIT(k): channel k's vector arrived */
 	bool more;				/* a port stopped at its budget */
+	unsigned int next_port;			/* ports[] index the next pass transmits from first */
 	/* Frames copied out of guests, referenced by the uplink batch until the next flush. */
 	uint8_t stage[NETBACK_STAGE][sizeof(struct virtio_net_hdr_v1) + UHV_NET_FRAME_MAX];
 	unsigned int stage_n;

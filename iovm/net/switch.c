@@ -170,11 +170,17 @@ int switch_forward(struct l2_switch *sw, unsigned int in_port, const void *frame
 	if (mac_is_multicast(dst)) {
 		mask = all & ~(uint32_t)BIT(in_port);
 	} else {
-		int p = switch_lookup(sw, dst);
+		/* Behind a guest or the local port there is exactly one station,
+		 * its own MAC (checked above); every other unicast address can
+		 * only be behind the uplink, learned or not. Flooding an unknown
+		 * one would hand a guest's frames to every other guest whenever
+		 * the station is not (or no longer: the table's hash is public)
+		 * in the table. */
+		unsigned int p = static_port(sw, dst);
 
-		if (p == (int)in_port)
+		if (p == in_port)
 			return drop(in, SWITCH_DROP_TO_INGRESS, out_mask);
-		mask = p >= 0 ? (uint32_t)BIT(p) : all & ~(uint32_t)BIT(in_port);
+		mask = (uint32_t)BIT(p);
 	}
 	if (!mask)
 		return drop(in, SWITCH_DROP_NO_PORT, out_mask);

@@ -17,13 +17,17 @@
  *      not send with a guest's MAC (it would steal the guest's traffic):
  *      both dropped as spoofed;
  *   4. the uplink's source MAC is learned (bounded table, aging, the
- *      oldest entry of a full set replaced);
+ *      oldest entry of a full set replaced): for switch_lookup() and the
+ *      counters only, forwarding does not depend on it (rule 5);
  *   5. broadcast and multicast destinations: every port but the ingress;
- *      a guest's (or learned) unicast destination: that port only, so
- *      guest to guest never touches the uplink; unknown unicast: every
- *      port but the ingress;
- *   6. never back out of the ingress port (a unicast frame to a station
- *      on its own ingress port is dropped as "to ingress").
+ *      a guest's (or the local port's) unicast MAC: that port only, so
+ *      guest to guest never touches the uplink; any other unicast: the
+ *      uplink only, learned or not (a guest or local port has exactly
+ *      one station, its own MAC, so nothing else can be behind it, and
+ *      flooding would hand one guest's frames to the others);
+ *   6. never back out of the ingress port (a unicast frame from the uplink
+ *      that is for none of the guest/local ports, or a port's frame to its
+ *      own MAC, is dropped as "to ingress").
  * Every out port's tx counters count the frame; a caller that then
  * cannot deliver it (queue full) says so with switch_tx_dropped().
  * The caller must keep its clock moving with switch_tick() for aging.
