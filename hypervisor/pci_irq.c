@@ -603,6 +603,10 @@ void pci_irq_start(struct vm *vm)
 		x->waiting = false;
 		x->raised = x->acked = 0;
 		line_update(x->line);
+		if (vm->restart_count)
+			pr_info("irq: vm '%s': %02x:%02x.%u GSI %u re-attached: raised as vector %#x again",
+				vm->cfg.name, PCI_BUS(x->a->dev->sbdf), PCI_DEV(x->a->dev->sbdf),
+				PCI_FN(x->a->dev->sbdf), x->line, x->a->intx_vector);
 	}
 	msg_start(vm);
 }

@@ -1301,4 +1301,127 @@ HOSTILE_CASES = [
          forbid=HOSTILE_FORBID, outcome="success", timeout=600),
 ]
 
+# ---------------------------------------------------------------------------
+# The network IOVM crashes mid-traffic, is restarted, and the guests reconnect
+# by themselves (docs/netvm.md "When the IOVM fails"). The IOVM's name
+# "netcrash<N>" makes its first start crash (a triple fault) when its switch
+# has forwarded its N-th frame; the policy says restart = on-failure.
+
+
+def iovm_restart_lines(vm, frames, ports):
+    """The crash, its containment, the e1000's quiesce and reset, the restart from the image with the
+    NIC's DMA and interrupt re-attached, and the new instance starting detached on every port
+    (ports: [(switch port, channel, frontend vm)]): the order ring 0 and the IOVM log them in."""
+    return [rf"I {vm}: net: fault injection: crashing on purpose after {frames} frames forwarded, mid-pass "
+            r"\(\d+ uplink frame\(s\) not yet handed to the NIC\): triple fault",
+            rf"I hv: irq: vm '{vm}': 00:02\.0 GSI 22: [1-9]\d* interrupt\(s\) raised as vector 0x50",
+            rf"I hv: iommu: vm '{vm}': 00:02\.0 detached: its DMA is blocked",
+            rf"I hv: pci: vm '{vm}': 00:02\.0 reset: device-specific \(its own reset register\), interrupts masked",
+            rf"E hv: vm '{vm}': contained: triple fault \(shutdown\) at RIP 0x[0-9a-f]+",
+            rf"I hv: vm '{vm}': failed \(triple fault \(shutdown\) at RIP 0x[0-9a-f]+\), \d+ exits",
+            rf"I hv: vm '{vm}': restarting \(restart 1\)",
+            rf"I hv: iommu: vm '{vm}': 00:02\.0 attached to its DMA domain",
+            rf"I hv: irq: vm '{vm}': 00:02\.0 GSI 22 re-attached: raised as vector 0x50 again",
+            rf"I hv: vm '{vm}': started \(id 1, IOVM, 4 MiB at 0x[0-9a-f]+, entry 0x[0-9a-f]+, restarted\)",
+            # The new instance: no fault injection, the e1000 brought up again from its reset.
+            rf"I {vm}: net: e1000 \(82540EM\) at 00:02\.0 \(8086:100e\), MAC [0-9a-f:]+ \(from the EEPROM\), "
+            r"interrupt vector 0x50",
+            *[rf"I {vm}: net: port {p} \(channel '{ch}', vm '{fe}'\): found generation 1 attached by an earlier "
+              r"instance: starting detached, serving only the frontend's next generation" for p, ch, fe in ports],
+            rf"I {vm}: net: link up",
+            rf"I {vm}: TEST {vm}: nic-up PASS"]
+
+
+def reconnect_lines(vm, port, channel, fe):
+    """fe's netfront sees the backend's new epoch, reconnects, and the new instance attaches generation 2."""
+    return [rf"I {fe}: netfront: channel '{channel}': backend restarted \(epoch 1 -> 2\): reconnecting\n(.*\n)*?"
+            rf".*I {vm}: net: port {port} \(channel '{channel}', vm '{fe}'\): attached, generation 2\n(.*\n)*?"
+            rf".*I {fe}: netfront: channel '{channel}': attached by '{vm}' \(generation 2, 48\+48 buffers\), "
+            r"\d+ ms after the reconnect began"]
+
+
+def outage_flow(what):
+    """netping's report of one kind of round trip across the outage: good before, losses counted, all good after."""
+    return (rf"I outage-a: TEST outage-a: netping: outage: {what}: [1-9]\d* good before, \d+ lost during the "
+            r"outage, then ([1-9]\d*)/\1 good; first good \d+ ms after the first loss")
+
+
+def restart_forbid(vm):
+    return [r"PANIC", r"exception \d+", rf"^\[[^\]]*\] E (?!hv: vm '{vm}': contained: triple fault)",
+            r"check failed", r"FAIL", r"iommu: DMA fault", r"restart 2", r"\): reset: ",
+            # the frontends never wait in vain for a dead instance, never find a queue broken; the new
+            # instance never serves the dead one's generation, never has anything to let go
+            r"did not let go", r"queue broken", r"let go of generation", r"restarting \(restart 1\)\n(.*\n)*.*attached, generation 1$"]
+
+
+RESTART_VM = "netcrash900"
+RESTART_CASES = [
+    # Two guests ping and echo each other and the gateway in a loop while the IOVM crashes once
+    # after 900 frames (in outage-a's loop, well after its first 100 echoes): contained, e1000
+    # quiesced and reset, restarted from its image, DMA and INTx re-attached; the new instance
+    # starts detached, both netfronts reconnect (generation 2) and every kind of round trip works
+    # again; losses during the outage are counted by the guest, none after; all VMs stop cleanly.
+    dict(name="qemu-net-iovm-restart", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"],
+         policy="tests/policies/vm-net-iovm-restart.policy", images=["iovm-net", "netping", "netecho"],
+         expect=[rf"I {RESTART_VM}: net: fault injection: this start crashes after 900 frames forwarded",
+                 rf"I {RESTART_VM}: net: port 2 \(channel 'net-a', vm 'outage-a'\): attached, generation 1",
+                 rf"I {RESTART_VM}: net: port 3 \(channel 'net-b', vm 'echo-b'\): attached, generation 1",
+                 r"I outage-a: TEST outage-a: netping: 100/100 UDP echoes from 10\.0\.2\.16:7 byte-exact",
+                 r"I outage-a: TEST outage-a: outage START",
+                 *iovm_restart_lines(RESTART_VM, 900, [(2, "net-a", "outage-a"), (3, "net-b", "echo-b")]),
+                 # The new instance's NIC receives again: its own ARP reply by interrupt.
+                 rf"I {RESTART_VM}: net: ARP reply after \d+ ms: 10\.0\.2\.2 is at 52:55:0a:00:02:02",
+                 rf"I {RESTART_VM}: TEST {RESTART_VM}: arp PASS",
+                 r"I outage-a: TEST outage-a: netping: outage: reconnect began at \d+ ms \(VM time\), attached "
+                 r"\d+ ms later",
+                 outage_flow(r"UDP echoes to 10\.0\.2\.16"),
+                 outage_flow(r"pings to 10\.0\.2\.16"),
+                 outage_flow(r"pings to gateway 10\.0\.2\.2"),
+                 r"I outage-a: TEST outage-a: netping: outage: \d+ round trip\(s\) lost in all, from the first "
+                 r"loss at \d+ ms to every kind good again: \d+ ms",
+                 r"I outage-a: TEST outage-a: outage PASS",
+                 r"I outage-a: TEST outage-a: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
+                 r"I outage-a: TEST outage-a: done, 6 passed, 0 failed",
+                 rf"I {RESTART_VM}: net: every frontend has stopped: stopping",
+                 # The second instance served both ports: one attach each (generation 2), traffic both ways.
+                 *[rf"I {RESTART_VM}: net: port {p} \(channel '{ch}', vm '{fe}'\): from guest [1-9]\d* frames "
+                   r"\d+ bytes, to guest [1-9]\d* frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d+; "
+                   r"1 attach\(es\), 0 reset\(s\), 0 release\(s\)"
+                   for p, ch, fe in [(2, "net-a", "outage-a"), (3, "net-b", "echo-b")]],
+                 rf"I hv: vm '{RESTART_VM}': stopped itself with exit code 0",
+                 *[rf"I hv: vm '{vm}': stopped, exit code 0, \d+ exits" for vm in (RESTART_VM, "outage-a", "echo-b")],
+                 r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
+         expect_any=[*reconnect_lines(RESTART_VM, 2, "net-a", "outage-a"),
+                     *reconnect_lines(RESTART_VM, 3, "net-b", "echo-b"),
+                     r"I echo-b: TEST echo-b: netecho: reconnected 1 time\(s\): [1-9]\d* echoes before the last "
+                     r"reconnect, [1-9]\d* after it",
+                     r"I echo-b: TEST echo-b: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
+                     r"I echo-b: TEST echo-b: done, 1 passed, 0 failed"],
+         forbid=restart_forbid(RESTART_VM), outcome="success", timeout=180),
+    # The host's UDP echo client across the crash (netcrash1000: about its 500th datagram). At most
+    # 12 datagrams may go unanswered within 0.25 s, all in one run (the outage); each answered late
+    # is matched and must be byte-exact, and every reply after the outage (at least 300) too.
+    dict(name="qemu-net-udp-echo-restart", emulator="qemu", cmdline="",
+         args=["-device", "intel-iommu,intremap=on",
+               "-netdev", "user,id=n1,hostfwd=udp:127.0.0.1:{hostport}-10.0.2.15:7",
+               "-device", "e1000,netdev=n1"],
+         policy="tests/policies/vm-net-udp-echo-restart.policy", images=["iovm-net", "netecho"],
+         client={"kind": "udp-echo", "ready": r"I echo: netecho: ready on 10\.0\.2\.15 udp 7", "count": 1000,
+                 "max_lost": 12, "min_after": 300, "reply_timeout": 0.25},
+         expect=[r"I echo: netecho: ready on 10\.0\.2\.15 udp 7",
+                 *iovm_restart_lines("netcrash1000", 1000, [(2, "net-echo", "echo")]),
+                 *reconnect_lines("netcrash1000", 2, "net-echo", "echo"),
+                 r"I echo: TEST echo: netecho: stop datagram received after 1000 echoes",
+                 r"I echo: TEST echo: netecho: reconnected 1 time\(s\): [1-9]\d* echoes before the last reconnect, "
+                 r"([3-9]\d\d) after it",
+                 r"I echo: TEST echo: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
+                 *vm_lines("echo", 1),
+                 r"I netcrash1000: net: every frontend has stopped: stopping",
+                 r"I hv: vm 'netcrash1000': stopped itself with exit code 0",
+                 r"I hv: sched: 2 VM\(s\): all stopped cleanly"],
+         forbid=restart_forbid("netcrash1000"), outcome="success", timeout=180),
+]
+
+CASES += RESTART_CASES
 CASES += POLICY_CASES + PCI_CASES + DMA_CASES + NVME_CASES + MSIX_CASES + MSI_CASES + NETVM_CASES + NETPATH_CASES + NETBENCH_CASES + HOSTILE_CASES + vm_cases("qemu") + vm_cases("bochs")

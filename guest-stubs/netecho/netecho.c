@@ -25,6 +25,7 @@ static const char STOP[] = "uhv-echo-stop";
 static struct netguest g;
 static bool stop;
 static uint64_t echoed;
+static uint64_t echoed_at_reconnect;	/* echoed when the netfront last reconnected */
 static uint64_t exp1_frames;	/* frames of EtherType NET_ETH_TYPE_EXP1 received */
 
 /* The stack's echo handler, wrapped. */
@@ -83,13 +84,23 @@ int guest_main(const struct uhv_boot_info *boot)
 	if (!test_check(err == 0, "echo service on port %u: %d", ECHO_PORT, err))
 		test_finish();
 	gprintf("netecho: ready on %s udp %u\n", netguest_ip_str(g.nif.cfg.ipv4, ip), ECHO_PORT);
-	while (!stop)
+	uint64_t reconnects = 0;
+	while (!stop) {
 		netguest_turn(&g, 0);
+		if (g.nf.stats.reconnects != reconnects) {
+			reconnects = g.nf.stats.reconnects;
+			echoed_at_reconnect = echoed;
+		}
+	}
 	bool flushed = netfront_flush(&g.nf, time_ns() + FLUSH_WAIT_NS, netfront_rx_to_netif, &g.nif);
 	test_check(flushed, "transmit buffers still out after %llu ms",
 		   (unsigned long long)(FLUSH_WAIT_NS / NSEC_PER_MSEC));
 	test_log("netecho: stop datagram received after %llu echoes, %llu echo request(s) answered",
 		 (unsigned long long)echoed, (unsigned long long)g.nif.stats.rx_echo_requests);
+	if (reconnects)
+		test_log("netecho: reconnected %llu time(s): %llu echoes before the last reconnect, %llu after it",
+			 (unsigned long long)reconnects, (unsigned long long)echoed_at_reconnect,
+			 (unsigned long long)(echoed - echoed_at_reconnect));
 	netfront_format_counters(&g.nf, line, sizeof(line));
 	test_log("netfront: %s", line);
 	test_log("netecho: %llu frame(s) of EtherType %#x received", (unsigned long long)exp1_frames,

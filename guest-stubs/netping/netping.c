@@ -19,6 +19,20 @@
  *      port SOAK_PORT (from anyone: the hostile-guest test's nethostile
  *      sends it when its sequence is over), at most SOAK_MAX_NS; so the
  *      pair's traffic spans the other guest's whole run;
+ *   4'. outage, only in a VM whose name starts with "outage": the same
+ *      loop, plus a ping to the gateway every tenth round trip, across a
+ *      crash and restart of the network IOVM (tests: its name "netcrash..."
+ *      makes it crash once, docs/netvm.md "When the IOVM fails"). A round
+ *      trip not answered within OUTAGE_WAIT_NS is lost. Losses are allowed
+ *      only around a restart: from the IOVM's crash (the netfront reconnects
+ *      when it sees the backend's new epoch) until that kind of round trip
+ *      (UDP echo to the peer, ping to the peer, ping to the gateway) has
+ *      worked once after the reconnect; every one of them is counted and
+ *      reported, with the time from the first loss to the first good round
+ *      trip. A loss followed by a good round trip with no reconnect in
+ *      between, or any loss after the recovery, fails the test. It ends
+ *      when each kind has OUTAGE_GOOD_AFTER good round trips after the
+ *      recovery (at most OUTAGE_MAX_NS);
  *   5. the datagram "uhv-echo-stop" to the peer's port 7 (the peer stops on
  *      it), waiting until every transmit buffer came back;
  * then its counters, and it stops: 0 if every check passed, else 1.
@@ -41,6 +55,10 @@
 #define SOAK_PORT		40008
 #define SOAK_MAX_NS		(60 * NSEC_PER_SEC)
 #define SOAK_PAUSE_NS		(2 * NSEC_PER_MSEC)
+#define OUTAGE_WAIT_NS		(250 * NSEC_PER_MSEC)
+#define OUTAGE_MAX_NS		(90 * NSEC_PER_SEC)
+#define OUTAGE_GOOD_AFTER	100	/* UDP echoes after the recovery; pings: a tenth of it */
+#define OUTAGE_SEQ_MAGIC	0x6f757400U	/* "out\0": the outage loop's echo payloads start with it + seq */
 
 static const char STOP[] = "uhv-echo-stop";
 static const char SOAK_STOP[] = "uhv-soak-stop";
@@ -184,6 +202,177 @@ static void soak_run(uint32_t peer, const char *peer_s)
 		 echoes, pings_good, pings, peer_s, SOAK_STOP, netguest_ip_str(soak_stop_from, from));
 }
 
+/* ---- step 4': across an IOVM crash ------------------------------------- */
+
+enum rt_result { RT_GOOD, RT_LOST, RT_WRONG };
+
+/* One kind of round trip through the outage. */
+struct outage_flow {
+	const char *what;
+	unsigned int sent, good_before, good_after, wrong;
+	unsigned int after;		/* sent from its first good round trip after the reconnect on */
+	unsigned int lost_outage;	/* lost around the restart: allowed, counted */
+	unsigned int lost_bad;		/* lost with no restart to explain it, or after the recovery */
+	unsigned int pending;		/* lost before any reconnect, not yet explained */
+	uint64_t first_loss_ns;		/* send time of its first lost round trip (0: none) */
+	uint64_t recovered_ns;		/* send time of its first good round trip after the reconnect */
+	bool recovered;
+};
+
+static unsigned int reconnects(void)
+{
+	return (unsigned int)g.nf.stats.reconnects;
+}
+
+/* Account one round trip of f sent at sent_ns (rules: the file's comment, step 4'). */
+static void outage_account(struct outage_flow *f, enum rt_result r, uint64_t sent_ns)
+{
+	f->sent++;
+	if (f->recovered || (r == RT_GOOD && reconnects()))
+		f->after++;
+	if (r == RT_WRONG) {
+		f->wrong++;
+		return;
+	}
+	if (r == RT_LOST) {
+		if (!f->first_loss_ns)
+			f->first_loss_ns = sent_ns;
+		if (f->recovered) {
+			f->lost_bad++;
+			test_check(false, "outage: %s %u lost after the recovery", f->what, f->sent);
+		} else if (reconnects()) {
+			f->lost_outage++;
+		} else {
+			f->pending++;
+		}
+		return;
+	}
+	if (f->pending) {
+		/* Lost before the netfront reconnected: explained only if it reconnected since. */
+		if (reconnects()) {
+			f->lost_outage += f->pending;
+		} else {
+			f->lost_bad += f->pending;
+			test_check(false, "outage: %u %s(s) lost, then good again with no IOVM restart", f->pending,
+				   f->what);
+		}
+		f->pending = 0;
+	}
+	if (!reconnects()) {
+		f->good_before++;
+		return;
+	}
+	f->good_after++;
+	if (!f->recovered) {
+		f->recovered = true;
+		f->recovered_ns = sent_ns;
+	}
+}
+
+/* One ping to dst with a short wait; late replies to earlier ones are skipped. */
+static enum rt_result outage_ping(uint32_t dst, uint16_t seq)
+{
+	size_t size = (seq * 97u) % (NET_PING_MAX_PAYLOAD + 1);
+	struct net_ping_reply r;
+
+	if (net_ping_send(&g.nif, dst, NETPING_ID, seq, size))
+		return RT_LOST;		/* not connected (the IOVM is down or we reconnect) */
+	uint64_t deadline = time_ns() + OUTAGE_WAIT_NS;
+	while (time_ns() < deadline) {
+		netguest_turn(&g, deadline);
+		while (net_ping_poll(&g.nif, &r))
+			if (r.src_ip == dst && r.id == NETPING_ID && r.seq == seq)
+				return r.len == size && r.payload_ok ? RT_GOOD : RT_WRONG;
+	}
+	return RT_LOST;
+}
+
+/* One UDP round trip to the peer: the payload starts with a magic and seq, so a late reply is told apart. */
+static enum rt_result outage_echo(uint32_t dst, uint32_t seq)
+{
+	size_t size = 8 + (seq * 389u) % (NET_UDP_MAX_PAYLOAD - 8);
+	uint32_t hdr[2] = { OUTAGE_SEQ_MAGIC, seq };
+
+	for (size_t k = 0; k < size; k++)
+		sent[k] = (uint8_t)(seq * 31 + k * 7 + (k >> 8));
+	memcpy(sent, hdr, sizeof(hdr));
+	have_reply = false;
+	if (net_udp_send(&g.nif, dst, SRC_PORT, ECHO_PORT, sent, size))
+		return RT_LOST;
+	uint64_t deadline = time_ns() + OUTAGE_WAIT_NS;
+	while (time_ns() < deadline) {
+		netguest_turn(&g, deadline);
+		if (!have_reply)
+			continue;
+		have_reply = false;
+		if (reply_len < sizeof(hdr) || memcmp(reply, hdr, sizeof(hdr)))
+			continue;	/* a late reply to an earlier round trip */
+		return reply_len == size && !memcmp(reply, sent, size) ? RT_GOOD : RT_WRONG;
+	}
+	return RT_LOST;
+}
+
+static void outage_report(const struct outage_flow *f)
+{
+	uint64_t gap = f->first_loss_ns && f->recovered ? f->recovered_ns - f->first_loss_ns : 0;
+
+	test_log("netping: outage: %s: %u good before, %u lost during the outage, then %u/%u good; "
+		 "first good %llu ms after the first loss", f->what, f->good_before, f->lost_outage, f->good_after,
+		 f->after, (unsigned long long)(gap / NSEC_PER_MSEC));
+	test_check(!f->wrong, "outage: %s: %u wrong repl(ies)", f->what, f->wrong);
+	test_check(!f->lost_bad && !f->pending, "outage: %s: %u lost outside the outage", f->what,
+		   f->lost_bad + f->pending);
+	test_check(f->recovered, "outage: %s: never good after the reconnect", f->what);
+}
+
+/* Step 4': round trips to the peer and the gateway until the IOVM has restarted and each kind works again. */
+static void outage_run(uint32_t peer, uint32_t gw, const char *peer_s, const char *gw_s)
+{
+	char what[3][48];
+	struct outage_flow fl[3] = { { .what = what[0] }, { .what = what[1] }, { .what = what[2] } };
+	struct outage_flow *echo = &fl[0], *pping = &fl[1], *gping = &fl[2];
+	uint64_t start = time_ns(), deadline = start + OUTAGE_MAX_NS;
+	uint32_t i;
+
+	format(what[0], sizeof(what[0]), "UDP echoes to %s", peer_s);
+	format(what[1], sizeof(what[1]), "pings to %s", peer_s);
+	format(what[2], sizeof(what[2]), "pings to gateway %s", gw_s);
+	for (i = 0; time_ns() < deadline; i++) {
+		if (echo->good_after >= OUTAGE_GOOD_AFTER && pping->good_after >= OUTAGE_GOOD_AFTER / 10 &&
+		    gping->good_after >= OUTAGE_GOOD_AFTER / 10)
+			break;
+		uint64_t t = time_ns();
+		if (i % 10 == 0)
+			outage_account(pping, outage_ping(peer, (uint16_t)(3000 + i / 10)), t);
+		else if (i % 10 == 5)
+			outage_account(gping, outage_ping(gw, (uint16_t)(6000 + i / 10)), t);
+		t = time_ns();
+		outage_account(echo, outage_echo(peer, i), t);
+		for (uint64_t until = time_ns() + SOAK_PAUSE_NS; time_ns() < until;)
+			netguest_turn(&g, until);
+	}
+	test_check(reconnects() == 1, "outage: the netfront reconnected %u time(s), expected once (IOVM restart)",
+		   reconnects());
+	if (reconnects())
+		test_log("netping: outage: reconnect began at %llu ms (VM time), attached %llu ms later",
+			 (unsigned long long)(g.nf.connect_ns / NSEC_PER_MSEC),
+			 (unsigned long long)((g.nf.attached_ns - g.nf.connect_ns) / NSEC_PER_MSEC));
+	for (unsigned int k = 0; k < 3; k++)
+		outage_report(&fl[k]);
+	uint64_t first_loss = 0, last_recovery = 0;
+	for (unsigned int k = 0; k < 3; k++) {
+		if (fl[k].first_loss_ns && (!first_loss || fl[k].first_loss_ns < first_loss))
+			first_loss = fl[k].first_loss_ns;
+		last_recovery = MAX(last_recovery, fl[k].recovered_ns);
+	}
+	unsigned int lost = echo->lost_outage + pping->lost_outage + gping->lost_outage;
+	test_log("netping: outage: %u round trip(s) lost in all, from the first loss at %llu ms to every kind good "
+		 "again: %llu ms; %u round trips in %llu ms", lost, (unsigned long long)(first_loss / NSEC_PER_MSEC),
+		 (unsigned long long)(first_loss && last_recovery > first_loss ?
+				      (last_recovery - first_loss) / NSEC_PER_MSEC : 0),
+		 echo->sent + pping->sent + gping->sent, (unsigned long long)((time_ns() - start) / NSEC_PER_MSEC));
+}
+
 static void log_counters(void)
 {
 	char line[320];
@@ -203,6 +392,7 @@ int guest_main(const struct uhv_boot_info *boot)
 {
 	char ip[16], peer_s[16], gw_s[16];
 	bool soak = !strncmp(boot->vm.name, "soak", 4);
+	bool outage = !strncmp(boot->vm.name, "outage", 6);
 
 	test_begin("connect");
 	irq_disable();
@@ -239,6 +429,12 @@ int guest_main(const struct uhv_boot_info *boot)
 	if (soak) {
 		test_begin("soak");
 		soak_run(peer, peer_s);
+		test_end();
+	}
+
+	if (outage) {
+		test_begin("outage");
+		outage_run(peer, gw, peer_s, gw_s);
 		test_end();
 	}
 

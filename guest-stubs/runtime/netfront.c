@@ -109,6 +109,7 @@ static int connect(struct netfront *nf)
 	int err;
 
 	nf->attached = false;
+	nf->connect_ns = time_ns();
 	__atomic_store_n(&sh->generation, 0, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	wait_backend_detached(nf);
@@ -283,8 +284,14 @@ static bool check_backend(struct netfront *nf)
 	}
 	if (!nf->attached && gen == nf->generation && status == UHV_NET_BACKEND_ATTACHED) {
 		nf->attached = true;
-		gprintf("netfront: channel '%s': attached by '%s' (generation %u, %u+%u buffers)\n", nf->ch->name,
-			nf->ch->peer, gen, nf->n_rx, nf->n_tx);
+		nf->attached_ns = time_ns();
+		if (nf->stats.reconnects)
+			gprintf("netfront: channel '%s': attached by '%s' (generation %u, %u+%u buffers), %llu ms after "
+				"the reconnect began\n", nf->ch->name, nf->ch->peer, gen, nf->n_rx, nf->n_tx,
+				(unsigned long long)((nf->attached_ns - nf->connect_ns) / NSEC_PER_MSEC));
+		else
+			gprintf("netfront: channel '%s': attached by '%s' (generation %u, %u+%u buffers)\n",
+				nf->ch->name, nf->ch->peer, gen, nf->n_rx, nf->n_tx);
 	}
 	return false;
 }

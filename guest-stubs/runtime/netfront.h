@@ -59,6 +59,7 @@ struct netfront {
 	uint32_t generation;			/* ours, last connect */
 	uint32_t backend_epoch;			/* the backend's epoch at the last connect */
 	bool attached;				/* the backend said ATTACHED for our generation */
+	uint64_t connect_ns, attached_ns;	/* VM time of the last connect's start and its attach */
 	volatile bool irq_pending;		/* set by the vector's handler */
 	char last_error[UHV_NET_ERROR_MAX];	/* the backend's last RESET reason */
 	struct netfront_counters stats;

@@ -22,6 +22,9 @@
  * the self-check once for the log and then serves: forever without
  * channels, else until every channel's frontend has stopped (then it logs
  * its counters and stops with 0, so test runs end by themselves).
+ * "netcrash[N]..." serves like that, but its first start crashes on
+ * purpose after its switch forwarded N frames (fault injection, below;
+ * docs/netvm.md "When the IOVM fails").
  */
 #include <netbench/netbench.h>
 #include <runtime/net/net.h>
@@ -42,6 +45,9 @@
 #define ARP_LEN			28
 #define ARP_OP_REQUEST		1
 #define ARP_OP_REPLY		2
+
+#define CRASH_PREFIX		"netcrash"
+#define CRASH_DEFAULT_FRAMES	500	/* "netcrash" without a number */
 
 /* QEMU user networking (and Bochs slirp): the gateway, and the address this IOVM uses. */
 static const uint8_t local_ip[4] = { 10, 0, 2, 14 };
@@ -70,6 +76,8 @@ struct netvm {
 	uint8_t reply[64];
 	uint64_t sent_ns, reply_ns;
 	uint64_t local_rx;
+	/* Fault injection: crash when the switch has forwarded crash_after frames (0: never). */
+	uint64_t crash_after, forwarded;
 	/* Bench mode: the guests' stream as the switch hands it to the uplink. */
 	bool bench;
 	struct bench_forward {
@@ -117,6 +125,49 @@ static void uplink_deliver(struct netvm *vm, unsigned int port, const uint8_t *f
 	vm->tx_batch[vm->tx_n++] = (struct nic_frame){ .data = frame, .len = len };
 }
 
+/* ---- fault injection -----------------------------------------------------
+ *
+ * A VM named "netcrash" followed by a decimal N (or nothing: N = 500)
+ * crashes on purpose on its first start (restart_count 0), when its switch
+ * has forwarded its N-th frame: right after that frame went to its out
+ * ports, in the middle of a service pass. Whatever the pass had taken by
+ * then is lost with the instance: guests' transmitted frames already given
+ * back to them (used) but still in the uplink batch, frames the e1000 has
+ * received and not yet handed over. The crash is a triple fault (an empty
+ * IDT, then ud2), which the hypervisor contains like any other; with
+ * `restart = on-failure` it then resets the NIC and restarts the IOVM from
+ * its image, and the restart (restart_count 1) serves normally. This is
+ * the fault a fault-injection campaign needs: one place, chosen by name,
+ * reproducible by frame count.
+ */
+
+/* N from "netcrash<N>": 0 if the name is not a crash name (or N is 0). */
+static uint64_t crash_frames(const char *name)
+{
+	size_t k = sizeof(CRASH_PREFIX) - 1;
+	uint64_t n = 0;
+
+	if (strncmp(name, CRASH_PREFIX, k))
+		return 0;
+	if (name[k] < '0' || name[k] > '9')
+		return CRASH_DEFAULT_FRAMES;
+	for (; name[k] >= '0' && name[k] <= '9' && n < 1000000000ULL; k++)
+		n = n * 10 + (uint64_t)(name[k] - '0');
+	return n;
+}
+
+static __noreturn void crash_now(struct netvm *vm)
+{
+	static const struct { uint16_t limit; uint64_t base; } __attribute__((packed)) no_idt = { 0, 0 };
+
+	gprintf("net: fault injection: crashing on purpose after %llu frames forwarded, mid-pass "
+		"(%u uplink frame(s) not yet handed to the NIC): triple fault\n",
+		(unsigned long long)vm->forwarded, vm->tx_n);
+	/* #UD with no IDT: #GP, then #DF, then a triple fault (shutdown): contained by the hypervisor. */
+	__asm__ volatile("lidt %0; ud2" : : "m"(no_idt) : "memory");
+	__builtin_unreachable();
+}
+
 /* Switch a frame that arrived on in_port and hand it to every port it goes out on. */
 static void switch_frame(struct netvm *vm, unsigned int in_port, const uint8_t *frame, size_t len)
 {
@@ -131,6 +182,8 @@ static void switch_frame(struct netvm *vm, unsigned int in_port, const uint8_t *
 			else
 				switch_tx_dropped(&vm->sw, p, len);
 		}
+	if (++vm->forwarded == vm->crash_after)
+		crash_now(vm);
 }
 
 static void uplink_rx(void *ctx, const uint8_t *frame, size_t len)
@@ -612,6 +665,11 @@ int guest_main(const struct uhv_boot_info *boot)
 	struct netvm *vm = &netvm;
 	bool check_only = !strncmp(boot->vm.name, "netcheck", 8);
 
+	if (!boot->vm.restart_count)
+		vm->crash_after = crash_frames(boot->vm.name);
+	if (vm->crash_after)
+		gprintf("net: fault injection: this start crashes after %llu frames forwarded\n",
+			(unsigned long long)vm->crash_after);
 	if (!bring_up(vm, boot))
 		test_finish();
 	arp_selfcheck(vm);

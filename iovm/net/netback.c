@@ -185,12 +185,45 @@ static void port_handshake(struct netback_port *p)
 		return;
 	/* A generation already attached or reset (by us, or by the instance
 	 * before a restart of this IOVM) is not served again: the frontend
-	 * reconnects with a new one. Our record, not backend_generation: a
+	 * reconnects with a new one when it sees our new epoch. Our record, not backend_generation: a
 	 * frontend rewriting that would have a reset generation served (and
 	 * reset) again at every pass. */
-	if (gen == p->generation)
+	if (gen == p->generation || gen == p->stale_generation)
 		return;
 	port_attach(p, gen, epoch);
+}
+
+/*
+ * A start of this IOVM: the region survives restarts, so it holds what the
+ * instance before left (nothing on the first start: the region starts
+ * zeroed, generation 0 DETACHED). Whatever that was, this instance serves
+ * no generation yet: it says so at once (status DETACHED, then
+ * backend_generation 0, release) and notifies, so that a frontend already
+ * reconnecting, which waits for exactly that (handshake step 2), goes on
+ * without waiting for the first service pass, and never takes fields
+ * written by a dead instance for an answer of this one. The generation
+ * found there is remembered and never served: the frontend set up those
+ * rings for the dead instance, whose device ends died with it; it comes
+ * back with a new generation when it sees this instance's epoch. Read
+ * once; from here on the port's own record decides.
+ */
+static void port_start_detached(struct netback_port *p)
+{
+	volatile struct uhv_net_shared *sh = p->shared;
+	uint32_t found = __atomic_load_n(&sh->backend_generation, __ATOMIC_ACQUIRE);
+	uint32_t status = sh->backend_status;
+
+	p->generation = 0;
+	p->status = UHV_NET_BACKEND_DETACHED;
+	p->stale_generation = found;
+	if (!found && status == UHV_NET_BACKEND_DETACHED)
+		return;
+	sh->backend_status = UHV_NET_BACKEND_DETACHED;
+	__atomic_store_n(&sh->backend_generation, 0, __ATOMIC_RELEASE);
+	gprintf("net: port %u (channel '%s', vm '%s'): found generation %u %s by an earlier instance: starting "
+		"detached, serving only the frontend's next generation\n", p->port, p->ch->name, p->ch->peer, found,
+		status == UHV_NET_BACKEND_ATTACHED ? "attached" : status == UHV_NET_BACKEND_RESET ? "reset" : "left");
+	notify(p);
 }
 
 /* A slot in the staging area; flushes the uplink batch when all are in use. */
@@ -427,11 +460,6 @@ int netback_init(struct netback *nb, struct l2_switch *sw, const struct netback_
 		}
 		p->ch = ch;
 		p->shared = (volatile struct uhv_net_shared *)p->map.region;
-		/* The region survives a restart of this IOVM: what the instance
-		 * before wrote (a generation it served must not be served again).
-		 * Read once; from here on the port's own record decides. */
-		p->generation = __atomic_load_n(&p->shared->backend_generation, __ATOMIC_ACQUIRE);
-		p->status = p->shared->backend_status;
 		p->channel = k;
 		p->port = (unsigned int)port;
 		nb->by_switch_port[port] = (int)nb->nports;
@@ -439,6 +467,7 @@ int netback_init(struct netback *nb, struct l2_switch *sw, const struct netback_
 		gprintf("net: port %u: channel '%s' (handle %u, vector %#x, %llu KiB) to vm '%s', MAC %s\n",
 			p->port, ch->name, ch->handle, ch->vector, (unsigned long long)(ch->region_size / 1024),
 			ch->peer, nic_mac_str(ch->net.mac, mac));
+		port_start_detached(p);
 	}
 	return (int)nb->nports;
 }

@@ -66,6 +66,10 @@ struct netback_port {
 	 * again; the handshake goes by this record. */
 	uint32_t generation;		/* attached, withdrawn or reset generation; 0 after letting go */
 	uint32_t status;		/* UHV_NET_BACKEND_* */
+	/* The generation an earlier instance of this IOVM left in
+	 * backend_generation (attached or reset by it; 0: none): never served
+	 * by this one, whose device ends know nothing of those rings. */
+	uint32_t stale_generation;
 	uint32_t front_epoch;		/* the frontend's epoch at attach */
 	struct netback_counters c;
 };
