@@ -1308,20 +1308,20 @@ HOSTILE_CASES = [
 # has forwarded its N-th frame; the policy says restart = on-failure.
 
 
-def iovm_restart_lines(vm, frames, ports):
+def iovm_restart_lines(vm, frames, ports, gsi="22", iommu=True):
     """The crash, its containment, the e1000's quiesce and reset, the restart from the image with the
-    NIC's DMA and interrupt re-attached, and the new instance starting detached on every port
-    (ports: [(switch port, channel, frontend vm)]): the order ring 0 and the IOVM log them in."""
+    NIC's DMA (with an IOMMU) and interrupt re-attached, and the new instance starting detached on
+    every port (ports: [(switch port, channel, frontend vm)]): the order ring 0 and the IOVM log them in."""
     return [rf"I {vm}: net: fault injection: crashing on purpose after {frames} frames forwarded, mid-pass "
             r"\(\d+ uplink frame\(s\) not yet handed to the NIC\): triple fault",
-            rf"I hv: irq: vm '{vm}': 00:02\.0 GSI 22: [1-9]\d* interrupt\(s\) raised as vector 0x50",
-            rf"I hv: iommu: vm '{vm}': 00:02\.0 detached: its DMA is blocked",
+            rf"I hv: irq: vm '{vm}': 00:02\.0 GSI {gsi}: [1-9]\d* interrupt\(s\) raised as vector 0x50",
+            *([rf"I hv: iommu: vm '{vm}': 00:02\.0 detached: its DMA is blocked"] if iommu else []),
             rf"I hv: pci: vm '{vm}': 00:02\.0 reset: device-specific \(its own reset register\), interrupts masked",
             rf"E hv: vm '{vm}': contained: triple fault \(shutdown\) at RIP 0x[0-9a-f]+",
             rf"I hv: vm '{vm}': failed \(triple fault \(shutdown\) at RIP 0x[0-9a-f]+\), \d+ exits",
             rf"I hv: vm '{vm}': restarting \(restart 1\)",
-            rf"I hv: iommu: vm '{vm}': 00:02\.0 attached to its DMA domain",
-            rf"I hv: irq: vm '{vm}': 00:02\.0 GSI 22 re-attached: raised as vector 0x50 again",
+            *([rf"I hv: iommu: vm '{vm}': 00:02\.0 attached to its DMA domain"] if iommu else []),
+            rf"I hv: irq: vm '{vm}': 00:02\.0 GSI {gsi} re-attached: raised as vector 0x50 again",
             rf"I hv: vm '{vm}': started \(id 1, IOVM, 4 MiB at 0x[0-9a-f]+, entry 0x[0-9a-f]+, restarted\)",
             # The new instance: no fault injection, the e1000 brought up again from its reset.
             rf"I {vm}: net: e1000 \(82540EM\) at 00:02\.0 \(8086:100e\), MAC [0-9a-f:]+ \(from the EEPROM\), "
@@ -1355,50 +1355,65 @@ def restart_forbid(vm):
 
 
 RESTART_VM = "netcrash900"
+
+
+def iovm_restart_case(emulator):
+    """Two guests ping and echo each other and the gateway in a loop while the IOVM crashes once
+    after 900 frames (in outage-a's loop, well after its first 100 echoes): contained, e1000
+    quiesced and reset, restarted from its image, DMA (VT-d) and INTx re-attached; the new instance
+    starts detached, both netfronts reconnect (generation 2) and every kind of round trip works
+    again; losses during the outage are counted by the guest, none after; all VMs stop cleanly.
+    QEMU: q35, VT-d, SVM/NPT. Bochs: i440fx, VMX/EPT, no IOMMU (unprotected DMA), slirp."""
+    qemu = emulator == "qemu"
+    return dict(
+        name=f"{emulator}-net-iovm-restart", emulator=emulator, cmdline="",
+        args=(["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
+              if qemu else [f"e1000: enabled=1, mac={BOCHS_MAC}, ethmod=slirp"]),
+        policy="tests/policies/vm-net-iovm-restart.policy" if qemu else
+        "tests/policies/vm-net-iovm-restart-unprotected.policy",
+        images=["iovm-net", "netping", "netecho"],
+        expect=[*([] if qemu else [r"W hv: \* UNPROTECTED DMA: there is no IOMMU"]),
+                rf"I {RESTART_VM}: net: fault injection: this start crashes after 900 frames forwarded",
+                rf"I {RESTART_VM}: net: port 2 \(channel 'net-a', vm 'outage-a'\): attached, generation 1",
+                rf"I {RESTART_VM}: net: port 3 \(channel 'net-b', vm 'echo-b'\): attached, generation 1",
+                r"I outage-a: TEST outage-a: netping: 100/100 UDP echoes from 10\.0\.2\.16:7 byte-exact",
+                r"I outage-a: TEST outage-a: outage START",
+                *iovm_restart_lines(RESTART_VM, 900, [(2, "net-a", "outage-a"), (3, "net-b", "echo-b")],
+                                    gsi="22" if qemu else r"\d+", iommu=qemu),
+                # The new instance's NIC receives again: its own ARP reply by interrupt.
+                rf"I {RESTART_VM}: net: ARP reply after \d+ ms: 10\.0\.2\.2 is at 52:55:0a:00:02:02",
+                rf"I {RESTART_VM}: TEST {RESTART_VM}: arp PASS",
+                r"I outage-a: TEST outage-a: netping: outage: reconnect began at \d+ ms \(VM time\), attached "
+                r"\d+ ms later",
+                outage_flow(r"UDP echoes to 10\.0\.2\.16"),
+                outage_flow(r"pings to 10\.0\.2\.16"),
+                outage_flow(r"pings to gateway 10\.0\.2\.2"),
+                r"I outage-a: TEST outage-a: netping: outage: \d+ round trip\(s\) lost in all, from the first "
+                r"loss at \d+ ms to every kind good again: \d+ ms",
+                r"I outage-a: TEST outage-a: outage PASS",
+                r"I outage-a: TEST outage-a: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
+                r"I outage-a: TEST outage-a: done, 6 passed, 0 failed",
+                rf"I {RESTART_VM}: net: every frontend has stopped: stopping",
+                # The second instance served both ports: one attach each (generation 2), traffic both ways.
+                *[rf"I {RESTART_VM}: net: port {p} \(channel '{ch}', vm '{fe}'\): from guest [1-9]\d* frames "
+                  r"\d+ bytes, to guest [1-9]\d* frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d+; "
+                  r"1 attach\(es\), 0 reset\(s\), 0 release\(s\)"
+                  for p, ch, fe in [(2, "net-a", "outage-a"), (3, "net-b", "echo-b")]],
+                rf"I hv: vm '{RESTART_VM}': stopped itself with exit code 0",
+                *[rf"I hv: vm '{vm}': stopped, exit code 0, \d+ exits" for vm in (RESTART_VM, "outage-a", "echo-b")],
+                r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
+        expect_any=[*reconnect_lines(RESTART_VM, 2, "net-a", "outage-a"),
+                    *reconnect_lines(RESTART_VM, 3, "net-b", "echo-b"),
+                    r"I echo-b: TEST echo-b: netecho: reconnected 1 time\(s\): [1-9]\d* echoes before the last "
+                    r"reconnect, [1-9]\d* after it",
+                    r"I echo-b: TEST echo-b: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
+                    r"I echo-b: TEST echo-b: done, 1 passed, 0 failed"],
+        forbid=restart_forbid(RESTART_VM), outcome="success", timeout=180 if qemu else 600)
+
+
 RESTART_CASES = [
-    # Two guests ping and echo each other and the gateway in a loop while the IOVM crashes once
-    # after 900 frames (in outage-a's loop, well after its first 100 echoes): contained, e1000
-    # quiesced and reset, restarted from its image, DMA and INTx re-attached; the new instance
-    # starts detached, both netfronts reconnect (generation 2) and every kind of round trip works
-    # again; losses during the outage are counted by the guest, none after; all VMs stop cleanly.
-    dict(name="qemu-net-iovm-restart", emulator="qemu", cmdline="",
-         args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"],
-         policy="tests/policies/vm-net-iovm-restart.policy", images=["iovm-net", "netping", "netecho"],
-         expect=[rf"I {RESTART_VM}: net: fault injection: this start crashes after 900 frames forwarded",
-                 rf"I {RESTART_VM}: net: port 2 \(channel 'net-a', vm 'outage-a'\): attached, generation 1",
-                 rf"I {RESTART_VM}: net: port 3 \(channel 'net-b', vm 'echo-b'\): attached, generation 1",
-                 r"I outage-a: TEST outage-a: netping: 100/100 UDP echoes from 10\.0\.2\.16:7 byte-exact",
-                 r"I outage-a: TEST outage-a: outage START",
-                 *iovm_restart_lines(RESTART_VM, 900, [(2, "net-a", "outage-a"), (3, "net-b", "echo-b")]),
-                 # The new instance's NIC receives again: its own ARP reply by interrupt.
-                 rf"I {RESTART_VM}: net: ARP reply after \d+ ms: 10\.0\.2\.2 is at 52:55:0a:00:02:02",
-                 rf"I {RESTART_VM}: TEST {RESTART_VM}: arp PASS",
-                 r"I outage-a: TEST outage-a: netping: outage: reconnect began at \d+ ms \(VM time\), attached "
-                 r"\d+ ms later",
-                 outage_flow(r"UDP echoes to 10\.0\.2\.16"),
-                 outage_flow(r"pings to 10\.0\.2\.16"),
-                 outage_flow(r"pings to gateway 10\.0\.2\.2"),
-                 r"I outage-a: TEST outage-a: netping: outage: \d+ round trip\(s\) lost in all, from the first "
-                 r"loss at \d+ ms to every kind good again: \d+ ms",
-                 r"I outage-a: TEST outage-a: outage PASS",
-                 r"I outage-a: TEST outage-a: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
-                 r"I outage-a: TEST outage-a: done, 6 passed, 0 failed",
-                 rf"I {RESTART_VM}: net: every frontend has stopped: stopping",
-                 # The second instance served both ports: one attach each (generation 2), traffic both ways.
-                 *[rf"I {RESTART_VM}: net: port {p} \(channel '{ch}', vm '{fe}'\): from guest [1-9]\d* frames "
-                   r"\d+ bytes, to guest [1-9]\d* frames \d+ bytes, drops: bad-length 0 no-rx-buffer 0 detached \d+; "
-                   r"1 attach\(es\), 0 reset\(s\), 0 release\(s\)"
-                   for p, ch, fe in [(2, "net-a", "outage-a"), (3, "net-b", "echo-b")]],
-                 rf"I hv: vm '{RESTART_VM}': stopped itself with exit code 0",
-                 *[rf"I hv: vm '{vm}': stopped, exit code 0, \d+ exits" for vm in (RESTART_VM, "outage-a", "echo-b")],
-                 r"I hv: sched: 3 VM\(s\): all stopped cleanly"],
-         expect_any=[*reconnect_lines(RESTART_VM, 2, "net-a", "outage-a"),
-                     *reconnect_lines(RESTART_VM, 3, "net-b", "echo-b"),
-                     r"I echo-b: TEST echo-b: netecho: reconnected 1 time\(s\): [1-9]\d* echoes before the last "
-                     r"reconnect, [1-9]\d* after it",
-                     r"I echo-b: TEST echo-b: netfront: .*, reconnects 1, rx-dropped 0, detach-timeouts 0$",
-                     r"I echo-b: TEST echo-b: done, 1 passed, 0 failed"],
-         forbid=restart_forbid(RESTART_VM), outcome="success", timeout=180),
+    iovm_restart_case("qemu"),
+    iovm_restart_case("bochs"),
     # The host's UDP echo client across the crash (netcrash1000: about its 500th datagram). At most
     # 12 datagrams may go unanswered within 0.25 s, all in one run (the outage); each answered late
     # is matched and must be byte-exact, and every reply after the outage (at least 300) too.

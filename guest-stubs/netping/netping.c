@@ -235,12 +235,14 @@ static void outage_account(struct outage_flow *f, enum rt_result r, uint64_t sen
 		return;
 	}
 	if (r == RT_LOST) {
-		if (!f->first_loss_ns)
-			f->first_loss_ns = sent_ns;
 		if (f->recovered) {
 			f->lost_bad++;
-			test_check(false, "outage: %s %u lost after the recovery", f->what, f->sent);
-		} else if (reconnects()) {
+			test_check(false, "outage: %s: round trip %u lost after the recovery", f->what, f->sent);
+			return;
+		}
+		if (!f->first_loss_ns)
+			f->first_loss_ns = sent_ns;
+		if (reconnects()) {
 			f->lost_outage++;
 		} else {
 			f->pending++;
@@ -253,8 +255,8 @@ static void outage_account(struct outage_flow *f, enum rt_result r, uint64_t sen
 			f->lost_outage += f->pending;
 		} else {
 			f->lost_bad += f->pending;
-			test_check(false, "outage: %u %s(s) lost, then good again with no IOVM restart", f->pending,
-				   f->what);
+			test_check(false, "outage: %s: %u lost, then good again with no IOVM restart", f->what,
+				   f->pending);
 		}
 		f->pending = 0;
 	}
