@@ -59,6 +59,15 @@
  *   - equal to backend_generation: nothing (a generation attached or reset
  *     once, also by a previous instance of the backend, is never served
  *     again).
+ * A (re)started backend instance finds in backend_generation and
+ * backend_status what the instance before it left (the region survives
+ * restarts). Before anything else it writes backend_status =
+ * UHV_NET_BACKEND_DETACHED and backend_generation = 0 (release) and
+ * notifies: it holds no rings, and a frontend waiting in step 2 must not
+ * wait on fields a dead instance wrote. It remembers the generation it
+ * found there and never serves it: those rings were set up for the dead
+ * instance, whose device ends died with it; the frontend comes back with a
+ * new generation when it sees the backend's new epoch.
  * A bad header or a queue that breaks (vring_broken()) makes the backend
  * set backend_status = UHV_NET_BACKEND_RESET with a reason in
  * backend_error, then backend_generation, and ignore the channel until
