@@ -426,6 +426,19 @@ int pci_irq_msix_mmio(struct pci_assigned *a, uint64_t gpa, unsigned int size, b
 	return 0;
 }
 
+/* What the owner may write of MSI-X Message Control. */
+#define PCI_MSIX_FLAGS_OWNER	(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)
+
+void pci_irq_msix_control_write(struct pci_assigned *a, uint8_t upper)
+{
+	pci_sbdf_t sbdf = a->dev->sbdf;
+	uint16_t at = a->msix_cap + PCI_MSIX_FLAGS, ctrl = pci_cfg_read16(sbdf, at);
+	uint16_t want = (uint16_t)((ctrl & ~PCI_MSIX_FLAGS_OWNER) | (((uint16_t)upper << 8) & PCI_MSIX_FLAGS_OWNER));
+
+	if (want != ctrl)
+		pci_cfg_write16(sbdf, at, want);
+}
+
 /* ---- MSI: the shadow capability ---- */
 
 static void msi_device_disable(const struct pci_assigned *a)
