@@ -995,7 +995,8 @@ NETBENCH_CASES = [
 
 # Plain MSI: the e1000e (8086:10d3) has an MSI capability (QEMU: at 0xd0, 64-bit, one vector, no
 # masking). Its IOVM programs it the normal way; undeliverable messages are refused (Enable reads 0),
-# the real one becomes an IRTE, and the ARP reply arrives in its MSI handler.
+# the real one becomes an IRTE, MSI-X Enable is dropped while MSI is on (never both), and the ARP reply
+# arrives in its MSI handler.
 MSI_CASES = [
     dict(name="qemu-net-msi", emulator="qemu", cmdline="",
          args=["-device", "intel-iommu,intremap=on", "-netdev", "user,id=n1",
@@ -1014,6 +1015,12 @@ MSI_CASES = [
                  r"edge, source id verified\) -> vm 'netmsi' virtual vector 0x61",
                  r"I netmsi: TEST netmsi: MSI: address 0xfee00000 data 0x61 \(as written, read back\), Enable 1",
                  r"I netmsi: TEST netmsi: msi PASS",
+                 # MSI-X Enable while MSI is on: dropped (never both), MSI goes on delivering.
+                 r"W hv: irq: vm 'netmsi': 00:02\.0 MSI-X Enable refused: its MSI is enabled \(PCI 3\.0, 6\.8: never "
+                 r"both at once; disable MSI first\)",
+                 r"I netmsi: TEST netmsi: MSI-X capability at 0x[0-9a-f]+, message control 0x[0-9a-f]+: Enable with "
+                 r"MSI on -> (0|0x[0-9a-f]{1,3}|0x[0-7][0-9a-f]{3}), MSI Enable 1",  # bit 15 clear
+                 r"I netmsi: TEST netmsi: msix-while-msi PASS",
                  r"I netmsi: TEST netmsi: interrupt handler ran [1-9]\d* time\(s\) on vector 0x61",
                  r"I netmsi: TEST netmsi: ARP reply: opcode 2, sender 52:55:0a:00:02:02 10\.0\.2\.2, "
                  r"target 10\.0\.2\.15",
