@@ -17,7 +17,9 @@
  * the function) that raises its virtual vector. The device only ever gets
  * the hypervisor's remappable message. The invariant: an MSI-X entry the
  * owner sees unmasked (an MSI capability it sees enabled) is bound and
- * unmasked (enabled) in the device; every other real entry is masked.
+ * unmasked (enabled) in the device; every other real entry is masked. MSI
+ * and MSI-X are never enabled at once (PCI 3.0, 6.8): the second Enable is
+ * dropped.
  */
 #include <abi/errno.h>
 #include <abi/hypercall.h>
@@ -426,6 +428,49 @@ int pci_irq_msix_mmio(struct pci_assigned *a, uint64_t gpa, unsigned int size, b
 	return 0;
 }
 
+/* ---- MSI or MSI-X, never both ---- */
+
+/* The Enable bits as the device has them (the MSI shadow's Enable is set only together with the device's). */
+static bool msi_on(const struct pci_assigned *a)
+{
+	return a->msi_cap && (pci_cfg_read16(a->dev->sbdf, a->msi_cap + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE);
+}
+
+static bool msix_on(const struct pci_assigned *a)
+{
+	return a->msix_cap && (pci_cfg_read16(a->dev->sbdf, a->msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE);
+}
+
+/*
+ * PCI 3.0, 6.8: software must not enable MSI and MSI-X at once; what a
+ * device then sends is undefined. The second Enable is dropped (it reads
+ * back 0) and named, within the function's log budget; the VM runs on.
+ */
+static void refuse_second_enable(struct pci_assigned *a, const char *second, const char *first)
+{
+	if (!msg_log_ok(a))
+		return;
+	pr_warn("irq: vm '%s': " BDF_FMT " %s Enable refused: its %s is enabled (PCI 3.0, 6.8: never both at "
+		"once; disable %s first)", a->owner_name, BDF_ARGS(a), second, first, first);
+}
+
+/* What the owner may write of MSI-X Message Control. */
+#define PCI_MSIX_FLAGS_OWNER	(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)
+
+void pci_irq_msix_control_write(struct pci_assigned *a, uint8_t upper)
+{
+	pci_sbdf_t sbdf = a->dev->sbdf;
+	uint16_t at = a->msix_cap + PCI_MSIX_FLAGS, ctrl = pci_cfg_read16(sbdf, at);
+	uint16_t want = (uint16_t)((ctrl & ~PCI_MSIX_FLAGS_OWNER) | (((uint16_t)upper << 8) & PCI_MSIX_FLAGS_OWNER));
+
+	if ((want & ~ctrl & PCI_MSIX_FLAGS_ENABLE) && msi_on(a)) {
+		refuse_second_enable(a, "MSI-X", "MSI");
+		want &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
+	}
+	if (want != ctrl)
+		pci_cfg_write16(sbdf, at, want);
+}
+
 /* ---- MSI: the shadow capability ---- */
 
 static void msi_device_disable(const struct pci_assigned *a)
@@ -454,6 +499,10 @@ void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int si
 	}
 	if (l->maskable && next.mask != a->msi_shadow.mask)
 		pci_cfg_write32(sbdf, a->msi_cap + l->mask, next.mask);	/* per-vector masking is the device's */
+	if ((next.control & PCI_MSI_FLAGS_ENABLE) && !was && msix_on(a)) {
+		refuse_second_enable(a, "MSI", "MSI-X");
+		next.control &= (uint16_t)~PCI_MSI_FLAGS_ENABLE;	/* the message is kept, as while disabled */
+	}
 	if (!(next.control & PCI_MSI_FLAGS_ENABLE)) {
 		if (was) {
 			msi_device_disable(a);

@@ -44,7 +44,6 @@ static uint8_t foreign_writes_logged[UHV_POLICY_MAX_VMS + 1];
 #define FOREIGN_WRITES_LOGGED_MAX 3	/* per VM: enough to see an attack, not a flood */
 
 #define PAGE_4K		4096ULL
-#define PCI_MSIX_FLAGS_OWNER	(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)	/* what the owner may write */
 
 /*
  * Where the MSI-X table and PBA are (PCI 3.0, 6.8.2.4, 6.8.2.5). The
@@ -313,19 +312,15 @@ static void vcfg_write(struct pci_assigned *a, uint16_t off, unsigned int size, 
 	}
 	/*
 	 * MSI-X message control, upper byte: Enable (15) and Function Mask (14)
-	 * only, and only once interrupt remapping is on; the table entries are
-	 * emulated (pci_irq.c). Bytes of the capability that are read-only
-	 * anyway (id, next, the rest of message control) are dropped without a
-	 * word when a write also covers this one.
+	 * only, and only once interrupt remapping is on: pci_irq.c decides what
+	 * the device gets (the table entries are emulated there too). Bytes of
+	 * the capability that are read-only anyway (id, next, the rest of
+	 * message control) are dropped without a word when a write also covers
+	 * this one.
 	 */
 	if (a->msix_writable && off >= a->msix_cap && off + size <= (unsigned int)a->msix_cap + PCI_MSIX_FLAGS + 2 &&
 	    in_cap(off, size, a->msix_cap + PCI_MSIX_FLAGS + 1, 1)) {
-		uint16_t ctrl = pci_cfg_read16(sbdf, a->msix_cap + PCI_MSIX_FLAGS);
-		uint8_t byte = (uint8_t)(value >> ((a->msix_cap + PCI_MSIX_FLAGS + 1 - off) * 8));
-		uint16_t want = (uint16_t)((ctrl & ~PCI_MSIX_FLAGS_OWNER) | ((byte << 8) & PCI_MSIX_FLAGS_OWNER));
-
-		if (want != ctrl)
-			pci_cfg_write16(sbdf, a->msix_cap + PCI_MSIX_FLAGS, want);
+		pci_irq_msix_control_write(a, (uint8_t)(value >> ((a->msix_cap + PCI_MSIX_FLAGS + 1 - off) * 8)));
 		return;
 	}
 	/* The MSI capability: into the shadow; the device gets only remappable messages (pci_irq.c). */

@@ -61,9 +61,9 @@ POWEROFF_LINE = re.compile(r"hv: acpi: entering S5\s*$")
 
 FINAL_LINE = re.compile(r"hv: exit: (success|failure)\s*$")
 ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[@-Z\\-_])")
-CASE_FIELDS = {  # args, forbid, expect_any, policy, images, pcap_* and disk_images may be left out (empty)
+CASE_FIELDS = {  # args, forbid, expect_any, at_most, policy, images, pcap_* and disk_images may be left out (empty)
    "name", "emulator", "cmdline", "args", "expect", "forbid", "outcome", "timeout", "policy", "images",
-   "pcap_expect", "pcap_forbid", "disk_images", "client", "expect_any"}
+   "pcap_expect", "pcap_forbid", "disk_images", "client", "expect_any", "at_most"}
 PCAP_FILE = "wire.pcap"  # where a case's QEMU args may dump a netdev: {workdir}/wire.pcap
 TAIL_LINES = 20
 
@@ -278,6 +278,10 @@ def check_log(case, text, status):
     for regex in case["expect_any"]:
         if not re.compile(regex, re.MULTILINE).search(text):
             problems.append(f"missing expected line /{regex}/ anywhere")
+    for regex, most in case["at_most"]:
+        n = len(re.compile(regex, re.MULTILINE).findall(text))
+        if n > most:
+            problems.append(f"/{regex}/ matched {n} lines, at most {most} allowed")
     for regex in case["forbid"]:
         m = re.compile(regex, re.MULTILINE).search(text)
         if m:
@@ -454,6 +458,7 @@ def validate_cases(cases):
         case.setdefault("args", [])
         case.setdefault("forbid", [])
         case.setdefault("expect_any", [])
+        case.setdefault("at_most", [])
         case.setdefault("policy", None)
         case.setdefault("images", [])
         case.setdefault("pcap_expect", "")
@@ -470,8 +475,10 @@ def validate_cases(cases):
             sys.exit(f"emu_tests.py: case {name}: bad emulator or outcome")
         if not case["expect"]:
             sys.exit(f"emu_tests.py: case {name}: expects nothing")
-        for regex in case["expect"] + case["expect_any"] + case["forbid"]:
+        for regex in case["expect"] + case["expect_any"] + case["forbid"] + [r for r, _ in case["at_most"]]:
             re.compile(regex)
+        if not all(isinstance(n, int) and n >= 0 for _, n in case["at_most"]):
+            sys.exit(f"emu_tests.py: case {name}: at_most needs (regex, count >= 0) pairs")
         client = case["client"]
         if client and (client.get("kind") not in hostclient.CLIENTS or "ready" not in client
                        or case["emulator"] != "qemu"):

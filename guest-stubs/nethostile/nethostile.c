@@ -33,6 +33,11 @@
  *            times naming another generation: it must not serve the reset one
  *            again. It keeps its own record and never reads its fields back.
  *            Each time netfront reconnects afterwards;
+ *   churn    NETHOSTILE_CHURN reconnects in a row, each as soon as the last
+ *            one is attached (netfront quiet: the counters say how many):
+ *            the IOVM must serve each one, its lines about our port stay
+ *            within its log budget (asserted by the harness), and A, B
+ *            and the gateway still answer;
  *   end      "uhv-soak-stop" to A's soak port (A's traffic with B spans all
  *            of the above), every transmit buffer back, counters.
  * It stops with 0 if every check passed, else 1.
@@ -46,6 +51,7 @@
 #define NETHOSTILE_IN_FLIGHT	16	/* UDP datagrams queued just before the deliberate reconnect */
 #define NETHOSTILE_TAMPERS	16	/* rewrites of the backend's handshake fields */
 #define TAMPER_GEN		0x7777	/* the backend_generation we pretend it wrote */
+#define NETHOSTILE_CHURN	100	/* reconnects in a row */
 #define TAMPER_WAIT_NS		(20 * NSEC_PER_MSEC)
 #define PING_ID			0x6876
 #define SRC_PORT		40017
@@ -423,6 +429,46 @@ out:
 	test_end();
 }
 
+/* Reconnect NETHOSTILE_CHURN times in a row, each as soon as the IOVM attached the last generation. */
+static void step_churn(void)
+{
+	uint64_t timeouts = g.nf.stats.detach_timeouts, start = time_ns();
+	uint32_t gen = g.nf.generation;
+	unsigned int done = 0;
+
+	test_begin("churn");
+	if (!flush("before the churn"))
+		goto out;
+	g.nf.quiet = true;
+	while (done < NETHOSTILE_CHURN) {
+		netfront_reconnect(&g.nf, "churn");
+		uint64_t deadline = time_ns() + RESET_WAIT_NS;
+		/* Not netguest_turn(): it waits for its timer even after the poll saw the attach. */
+		for (;;) {
+			netfront_poll(&g.nf, netfront_rx_to_netif, &g.nif);
+			if (netfront_connected(&g.nf) || time_ns() >= deadline)
+				break;
+			netfront_wait(&g.nf, deadline);
+		}
+		if (!netfront_connected(&g.nf))
+			break;
+		done++;
+	}
+	g.nf.quiet = false;
+	uint64_t ms = (time_ns() - start) / NSEC_PER_MSEC;
+	test_check(done == NETHOSTILE_CHURN, "reconnect %u of %u not attached within %llu ms", done + 1,
+		   NETHOSTILE_CHURN, (unsigned long long)(RESET_WAIT_NS / NSEC_PER_MSEC));
+	test_check(g.nf.stats.detach_timeouts == timeouts, "the backend did not let go in time during the churn");
+	bool gw = answers(&st_gw, "after the churn");
+	bool a = answers(&st_a, "after the churn");
+	bool b = answers(&st_b, "after the churn");
+	test_log("nethostile: reconnected %u times in a row in %llu ms: generation %u -> %u, gateway %s, %s %s, %s %s",
+		 done, (unsigned long long)ms, gen, g.nf.generation, gw ? "answers" : "silent", st_a.ip_s,
+		 a ? "answers" : "silent", st_b.ip_s, b ? "answers" : "silent");
+out:
+	test_end();
+}
+
 static void step_end(void)
 {
 	char line[320];
@@ -464,6 +510,7 @@ int guest_main(const struct uhv_boot_info *boot)
 	step_corrupt(DESC_LOOP, "desc-loop");
 	step_reconnect();
 	step_tamper();
+	step_churn();
 	step_end();
 	test_finish();
 }

@@ -22,8 +22,10 @@
  * outside the interrupt range, and vector 0x30), each time checking that
  * MSI Enable reads back 0; then address 0xfee00000 and data 0x61 (its
  * virtual vector), Enable, and the same receive test, with the handler on
- * vector 0x61 and nothing to acknowledge (MSI is edge-triggered):
- *   TEST netmsi: msi-refused PASS, msi PASS, rx-irq PASS, masked-quiet PASS
+ * vector 0x61 and nothing to acknowledge (MSI is edge-triggered). With MSI
+ * on it also sets MSI-X Enable, which the hypervisor must drop (never both
+ * at once, PCI 3.0, 6.8): it reads back 0, and MSI still delivers:
+ *   TEST netmsi: msi-refused PASS, msi PASS, msix-while-msi PASS, rx-irq PASS, masked-quiet PASS
  *
  * e1000 (82540EM): Intel 8254x Software Developer's Manual: registers
  * 13.4, receive descriptor 3.2.3, ICR bits 13.4.17.
@@ -43,6 +45,9 @@
 # define PCI_STATUS_CAP_LIST	BIT(4)
 #define PCI_CAP_PTR		0x34
 #define PCI_CAP_ID_MSI		0x05
+#define PCI_CAP_ID_MSIX		0x11
+#define MSIX_FLAGS		0x02
+# define MSIX_FLAGS_ENABLE	BIT(15)
 #define MSI_FLAGS		0x02
 # define MSI_FLAGS_ENABLE	BIT(0)
 # define MSI_FLAGS_64BIT	BIT(7)
@@ -243,6 +248,27 @@ static bool msi_program(uint8_t cap, uint32_t address, uint16_t data)
 	return pci_cfg_read16(nic, cap + MSI_FLAGS) & MSI_FLAGS_ENABLE;
 }
 
+/* MSI is on: MSI-X Enable must not stick (PCI 3.0, 6.8: never both), MSI stays on. */
+static bool msix_while_msi(void)
+{
+	test_begin("msix-while-msi");
+	uint8_t cap = find_cap(nic, PCI_CAP_ID_MSIX), msi = find_cap(nic, PCI_CAP_ID_MSI);
+	if (!test_check(cap != 0, "no MSI-X capability")) {
+		test_end();
+		return false;
+	}
+	uint16_t flags = pci_cfg_read16(nic, cap + MSIX_FLAGS);
+	pci_cfg_write16(nic, cap + MSIX_FLAGS, (uint16_t)(flags | MSIX_FLAGS_ENABLE));
+	uint16_t after = pci_cfg_read16(nic, cap + MSIX_FLAGS);
+	bool msi_on = pci_cfg_read16(nic, msi + MSI_FLAGS) & MSI_FLAGS_ENABLE;
+	test_log("MSI-X capability at %#x, message control %#x: Enable with MSI on -> %#x, MSI Enable %u", cap, flags,
+		 after, msi_on);
+	bool ok = test_check(!(after & MSIX_FLAGS_ENABLE), "MSI-X Enable stuck while MSI was enabled") &&
+		  test_check(msi_on, "MSI went off");
+	test_end();
+	return ok;
+}
+
 /* Two messages the hypervisor must refuse (Enable stays 0), then the real one. */
 static bool msi_setup(void)
 {
@@ -271,6 +297,8 @@ static bool msi_setup(void)
 		  test_check(address == 0xfee00000 && data == MSI_VECTOR, "the capability does not read back "
 			     "what was written");
 	test_end();
+	if (ok)
+		ok = msix_while_msi();
 	return ok;
 }
 

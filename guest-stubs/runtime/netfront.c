@@ -157,7 +157,8 @@ static int connect(struct netfront *nf)
 
 static void reconnect(struct netfront *nf, const char *why)
 {
-	gprintf("netfront: channel '%s': %s: reconnecting\n", nf->ch->name, why);
+	if (!nf->quiet)
+		gprintf("netfront: channel '%s': %s: reconnecting\n", nf->ch->name, why);
 	nf->stats.reconnects++;
 	int err = connect(nf);
 	if (err)
@@ -285,7 +286,9 @@ static bool check_backend(struct netfront *nf)
 	if (!nf->attached && gen == nf->generation && status == UHV_NET_BACKEND_ATTACHED) {
 		nf->attached = true;
 		nf->attached_ns = time_ns();
-		if (nf->stats.reconnects)
+		if (nf->quiet)
+			;
+		else if (nf->stats.reconnects)
 			gprintf("netfront: channel '%s': attached by '%s' (generation %u, %u+%u buffers), %llu ms after "
 				"the reconnect began\n", nf->ch->name, nf->ch->peer, gen, nf->n_rx, nf->n_tx,
 				(unsigned long long)((nf->attached_ns - nf->connect_ns) / NSEC_PER_MSEC));

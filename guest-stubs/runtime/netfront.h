@@ -62,6 +62,7 @@ struct netfront {
 	uint64_t connect_ns, attached_ns;	/* VM time of the last connect's start and its attach */
 	volatile bool irq_pending;		/* set by the vector's handler */
 	char last_error[UHV_NET_ERROR_MAX];	/* the backend's last RESET reason */
+	bool quiet;				/* set by the guest: reconnects and attaches counted, not logged */
 	struct netfront_counters stats;
 };
 

@@ -35,6 +35,37 @@ static void notify(struct netback_port *p)
 }
 
 /*
+ * One line about port p's handshake (reset, detach, release, attach,
+ * withdrawn generation). The frontend decides how often these happen, so
+ * each frontend epoch (a start of the guest) gets NETBACK_LOG_LINES of them,
+ * then one line saying that further events are counted, not logged: a
+ * guest reconnecting in a loop must not keep the IOVM (and, through the
+ * console hypercall, everyone) busy printing. The counters go on.
+ */
+static void port_log(struct netback_port *p, const char *fmt, ...)
+{
+	char what[UHV_NET_ERROR_MAX + 96];
+	va_list ap;
+
+	if (p->log_lines >= NETBACK_LOG_LINES) {
+		p->c.unlogged++;
+		if (p->log_lines > NETBACK_LOG_LINES)
+			return;
+		p->log_lines++;
+		gprintf("net: port %u (channel '%s', vm '%s'): further events on this port are counted, not logged "
+			"until its frontend restarts (%u lines per frontend epoch)\n", p->port, p->ch->name, p->ch->peer,
+			NETBACK_LOG_LINES);
+		return;
+	}
+	p->log_lines++;
+	p->c.logged++;
+	va_start(ap, fmt);
+	vformat(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	gprintf("net: port %u (channel '%s', vm '%s'): %s\n", p->port, p->ch->name, p->ch->peer, what);
+}
+
+/*
  * Refuse or stop serving generation gen: the reason to the frontend
  * (backend_error, then status RESET, then backend_generation = gen with a
  * release store: it sees the reason before it sees its generation reset),
@@ -57,14 +88,14 @@ static void port_reset(struct netback_port *p, uint32_t gen, const char *fmt, ..
 	p->generation = gen;
 	p->status = UHV_NET_BACKEND_RESET;
 	p->c.resets++;
-	gprintf("net: port %u (channel '%s', vm '%s'): reset: %s\n", p->port, p->ch->name, p->ch->peer, reason);
+	port_log(p, "reset: %s", reason);
 	notify(p);
 }
 
 static void port_detach(struct netback_port *p, const char *why)
 {
 	p->attached = false;
-	gprintf("net: port %u (channel '%s', vm '%s'): detached: %s\n", p->port, p->ch->name, p->ch->peer, why);
+	port_log(p, "detached: %s", why);
 }
 
 /*
@@ -87,8 +118,7 @@ static void port_release(struct netback_port *p)
 	p->generation = 0;
 	p->status = UHV_NET_BACKEND_DETACHED;
 	p->c.releases++;
-	gprintf("net: port %u (channel '%s', vm '%s'): let go of generation %u: the frontend is reconnecting\n",
-		p->port, p->ch->name, p->ch->peer, old);
+	port_log(p, "let go of generation %u: the frontend is reconnecting", old);
 	notify(p);
 }
 
@@ -147,16 +177,14 @@ static void port_attach(struct netback_port *p, uint32_t gen, uint32_t front_epo
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sh->generation, __ATOMIC_ACQUIRE) != gen) {
 		p->attached = false;
-		gprintf("net: port %u (channel '%s', vm '%s'): generation %u withdrawn while attaching\n", p->port,
-			p->ch->name, p->ch->peer, gen);
+		port_log(p, "generation %u withdrawn while attaching", gen);
 		return;
 	}
 	/* Receive buffers are taken when a frame comes: no kick wanted for
 	 * them. Only now: before the check above the frontend may have been
 	 * zeroing the rings, and nothing of ours may be written into them. */
 	vring_disable_kicks(&p->rx);
-	gprintf("net: port %u (channel '%s', vm '%s'): attached, generation %u\n", p->port, p->ch->name, p->ch->peer,
-		gen);
+	port_log(p, "attached, generation %u", gen);
 	notify(p);
 }
 
@@ -167,6 +195,12 @@ static void port_handshake(struct netback_port *p)
 
 	rt_channel_peer(&p->map, UHV_CHANNEL_BACKEND, &state, &epoch);
 	uint32_t gen = __atomic_load_n(&p->shared->generation, __ATOMIC_ACQUIRE);
+
+	if (epoch != p->log_epoch) {
+		/* A new instance of the guest (the hypervisor counts its starts): a new log budget. */
+		p->log_epoch = epoch;
+		p->log_lines = 0;
+	}
 
 	if (p->attached) {
 		if (state != UHV_PEER_READY || epoch != p->front_epoch)
@@ -486,11 +520,11 @@ void netback_log_counters(const struct netback *nb)
 				     (unsigned long long)c->drops[r]);
 		gprintf("net: port %u (channel '%s', vm '%s'): from guest %llu frames %llu bytes, to guest %llu frames "
 			"%llu bytes, drops:%s; %llu attach(es), %llu reset(s), %llu release(s), %llu notification(s) sent, "
-			"%llu wake-up(s) by its vector\n",
+			"%llu wake-up(s) by its vector; log: %llu event(s), %llu unlogged\n",
 			p->port, p->ch->name, p->ch->peer, (unsigned long long)c->from_guest_frames,
 			(unsigned long long)c->from_guest_bytes, (unsigned long long)c->to_guest_frames,
 			(unsigned long long)c->to_guest_bytes, drops, (unsigned long long)c->attaches,
 			(unsigned long long)c->resets, (unsigned long long)c->releases, (unsigned long long)c->notifies,
-			(unsigned long long)c->kicks);
+			(unsigned long long)c->kicks, (unsigned long long)c->logged, (unsigned long long)c->unlogged);
 	}
 }

@@ -20,6 +20,8 @@
  * A port whose frontend breaks a queue or writes a bad header is reset
  * (backend_status RESET, the reason in backend_error, one log line) and
  * left alone until the frontend's next generation; the other ports go on.
+ * The handshake's log lines (attach, detach, release, reset) are at most
+ * NETBACK_LOG_LINES per port and frontend epoch; past that they are counted.
  */
 #ifndef IOVM_NET_NETBACK_H
 #define IOVM_NET_NETBACK_H
@@ -34,6 +36,7 @@
 #define NETBACK_BUDGET		64	/* frames per port per pass */
 #define NETBACK_STAGE		32	/* frames copied out of guests per uplink flush */
 #define NETBACK_MAX_SEGS	4	/* descriptors per chain we accept */
+#define NETBACK_LOG_LINES	32	/* handshake lines per port per frontend epoch (port_log()) */
 
 enum netback_drop {
 	NETBACK_DROP_BAD_LENGTH,	/* transmitted: header + frame not 12 + 14..1514 bytes */
@@ -50,6 +53,7 @@ struct netback_counters {
 	uint64_t releases;				/* generations let go for a reconnect (generation 0) */
 	uint64_t notifies;				/* HC_CHANNEL_NOTIFY to the guest */
 	uint64_t kicks;					/* its vector arrived */
+	uint64_t logged, unlogged;			/* handshake events with and without their log line */
 };
 
 struct netback_port {
@@ -71,6 +75,9 @@ struct netback_port {
 	 * by this one, whose device ends know nothing of those rings. */
 	uint32_t stale_generation;
 	uint32_t front_epoch;		/* the frontend's epoch at attach */
+	/* The log budget: lines of this frontend epoch (log_epoch), at most NETBACK_LOG_LINES + 1. */
+	uint32_t log_epoch;
+	unsigned int log_lines;
 	struct netback_counters c;
 };
 
@@ -118,7 +125,7 @@ bool netback_busy(const struct netback *nb);
 /* There is at least one port and every frontend has stopped (ABSENT, epoch >= 1). */
 bool netback_frontends_stopped(const struct netback *nb);
 
-/* One line per port: frames and bytes each way, drops by reason, attaches, resets, notifications. */
+/* One line per port: frames and bytes each way, drops by reason, attaches, resets, notifications, log budget. */
 void netback_log_counters(const struct netback *nb);
 
 const char *netback_drop_name(enum netback_drop reason);

@@ -131,9 +131,10 @@ void *ioremap(paddr_t pa, size_t len)
 	abort();
 }
 
-/* ---- Configuration space: enough for the command register and the MSI capability. ---- */
+/* ---- Configuration space: enough for the command register and the MSI and MSI-X capabilities. ---- */
 
 #define MSI_CAP		0x50
+#define MSIX_CAP	0x70
 static uint8_t cfg[2][256];
 
 uint32_t pci_cfg_read(pci_sbdf_t sbdf, uint16_t offset, unsigned int size)
@@ -196,7 +197,7 @@ static void setup(void)
 			.dev = &devs[i], .owner = i + 1, .msix_bar = 0,
 			.msix_table = BAR_BASE(i), .msix_table_size = TABLE_ENTRIES * MSIX_ENTRY_SIZE,
 			.msix_page = BAR_BASE(i), .msix_page_end = BAR_BASE(i) + sizeof(bars[i]),
-			.msi_cap = MSI_CAP,
+			.msi_cap = MSI_CAP, .msix_cap = MSIX_CAP, .msix_cap_len = PCI_MSIX_CAP_LEN,
 		};
 		memcpy(owned[i].owner_name, vms[i].cfg.name, 7);
 		msi_cap_layout(PCI_MSI_FLAGS_64BIT, &owned[i].msi_layout);
@@ -304,4 +305,76 @@ TEST(binding_in_a_loop_does_not_flood_the_console)
 	console_log[0] = '\0';
 	CHECK_EQ(pci_irq_msi_setup(&vms[0], PCI_BDF(a->dev->sbdf), 0, UHV_MSI_VECTOR_BASE), 0);
 	CHECK_EQ(log_count("MSI-X entry 0 -> IRTE"), 1);
+}
+
+/* The owner's MSI Enable and MSI-X Enable, as the device has them. */
+static bool msi_enabled(unsigned int n)
+{
+	return cfg[n][MSI_CAP + PCI_MSI_FLAGS] & PCI_MSI_FLAGS_ENABLE;
+}
+
+static bool msix_enabled(unsigned int n)
+{
+	return (cfg[n][MSIX_CAP + PCI_MSIX_FLAGS + 1] << 8) & PCI_MSIX_FLAGS_ENABLE;
+}
+
+/*
+ * MSI and MSI-X are never enabled at once (PCI 3.0, 6.8: software must
+ * not; what the device then does is undefined): the second Enable is
+ * dropped (it reads back 0) with one line naming the first; once the
+ * first is off, the other may go on.
+ */
+TEST(msi_and_msix_are_never_enabled_at_once)
+{
+	setup();
+	struct pci_assigned *a = &owned[0], *b = &owned[1];
+	const uint8_t msix_enable = PCI_MSIX_FLAGS_ENABLE >> 8, function_mask = PCI_MSIX_FLAGS_MASKALL >> 8;
+
+	/* MSI on with a deliverable message; then MSI-X Enable (with Function Mask): only the mask is taken. */
+	pci_irq_msi_cap_write(a, PCI_MSI_ADDRESS_LO, 4, 0xfee00000U);
+	pci_irq_msi_cap_write(a, PCI_MSI_DATA_64, 2, UHV_MSI_VECTOR_BASE);
+	pci_irq_msi_cap_write(a, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	CHECK(msi_enabled(0));
+	CHECK_EQ(host_msg_in_use(), 1);
+	pci_irq_msix_control_write(a, msix_enable | function_mask);
+	CHECK(!msix_enabled(0));
+	CHECK_EQ((cfg[0][MSIX_CAP + PCI_MSIX_FLAGS + 1] << 8) & PCI_MSIX_FLAGS_MASKALL, PCI_MSIX_FLAGS_MASKALL);
+	CHECK(msi_enabled(0));
+	CHECK_EQ(log_count("W hv: irq: vm 'iovm-a': 00:00.0 MSI-X Enable refused: its MSI is enabled (PCI 3.0, "
+			   "6.8: never both at once; disable MSI first)"), 1);
+	/* The other owner's function is not concerned. */
+	pci_irq_msix_control_write(b, msix_enable);
+	CHECK(msix_enabled(1));
+
+	/* MSI off: now MSI-X goes on. */
+	pci_irq_msi_cap_write(a, PCI_MSI_FLAGS, 2, 0);
+	CHECK(!msi_enabled(0));
+	CHECK_EQ(host_msg_in_use(), 0);
+	pci_irq_msix_control_write(a, msix_enable);
+	CHECK(msix_enabled(0));
+
+	/* MSI-X on: MSI Enable is refused, the owner reads it back as 0, nothing is bound. */
+	pci_irq_msi_cap_write(a, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	CHECK(!msi_enabled(0));
+	CHECK_EQ(a->msi_shadow.control & PCI_MSI_FLAGS_ENABLE, 0);
+	CHECK_EQ(host_msg_in_use(), 0);
+	CHECK(msix_enabled(0));
+	CHECK_EQ(log_count("W hv: irq: vm 'iovm-a': 00:00.0 MSI Enable refused: its MSI-X is enabled (PCI 3.0, "
+			   "6.8: never both at once; disable MSI-X first)"), 1);
+	/* The message written with it is kept, as any write while disabled: MSI-X off, then Enable binds it. */
+	pci_irq_msi_cap_write(a, PCI_MSI_DATA_64, 2, UHV_MSI_VECTOR_BASE + 3);
+	pci_irq_msix_control_write(a, 0);
+	pci_irq_msi_cap_write(a, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	CHECK(msi_enabled(0));
+	CHECK_EQ(host_msg_in_use(), 1);
+	CHECK(!msix_enabled(0));
+
+	/* Trying in a loop stays within the function's log budget; the device never has both. */
+	unsigned int before = log_lines();
+	for (unsigned int i = 0; i < 1000; i++) {
+		pci_irq_msix_control_write(a, msix_enable);
+		CHECK(!msix_enabled(0) && msi_enabled(0));
+	}
+	CHECK(log_lines() - before <= 16 + 1);
+	CHECK_EQ(log_count("not logged until its next start"), 1);
 }

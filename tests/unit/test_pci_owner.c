@@ -51,6 +51,15 @@ void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int si
 	msi_cap_write(&a->msi_layout, &a->msi_shadow, off, size, value);
 }
 
+/* pci_irq.c's half of MSI-X Message Control: the owner's bits into the device, as it would with MSI off. */
+void pci_irq_msix_control_write(struct pci_assigned *a, uint8_t upper)
+{
+	uint16_t at = a->msix_cap + PCI_MSIX_FLAGS, ctrl = pci_cfg_read16(a->dev->sbdf, at);
+	uint16_t owner = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+
+	pci_cfg_write16(a->dev->sbdf, at, (uint16_t)((ctrl & ~owner) | (((uint16_t)upper << 8) & owner)));
+}
+
 static unsigned int log_count(const char *what)
 {
 	unsigned int n = 0;

@@ -97,6 +97,13 @@ struct pci_assigned *pci_owner_msix_page_at(uint32_t vm, uint64_t gpa);
 void pci_irq_msi_cap_write(struct pci_assigned *a, uint16_t off, unsigned int size, uint32_t value);
 
 /*
+ * The owner's write of the upper byte of its MSI-X Message Control (bit 15
+ * Enable, bit 14 Function Mask; the rest is read-only), when
+ * a->msix_writable: pci_irq.c decides what the device gets.
+ */
+void pci_irq_msix_control_write(struct pci_assigned *a, uint8_t upper);
+
+/*
  * Before vm starts (or restarts) and after it ends: its functions stop
  * decoding and bus mastering (a dead IOVM's device must not DMA on), and
  * the emulated state (BAR sizing, log-once flags) starts afresh.
