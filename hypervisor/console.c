@@ -41,9 +41,13 @@ void console_printf(const char *fmt, ...)
 	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
+/* A log line's longest text, prefix included; a longer one ends in TRUNCATED. */
+#define LOG_LINE_MAX	512
+#define TRUNCATED	" [cut]"
+
 void vlog_msg(enum log_level level, const char *src, const char *fmt, va_list ap)
 {
-	char line[320];
+	char line[LOG_LINE_MAX];
 	size_t n = 0;
 	uint64_t ns;
 
@@ -58,8 +62,11 @@ void vlog_msg(enum log_level level, const char *src, const char *fmt, va_list ap
 		n = (size_t)format(line, sizeof(line), "[%12s] ", "");
 	n += (size_t)format(line + n, sizeof(line) - n, "%c %s: ", level_letter[level], src);
 	n += (size_t)vformat(line + n, sizeof(line) - n, fmt, ap);
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;	/* truncated: still end the line */
+	if (n > sizeof(line) - 2) {
+		/* Say so, and still end the line. */
+		n = sizeof(line) - 2;
+		memcpy(line + n - (sizeof(TRUNCATED) - 1), TRUNCATED, sizeof(TRUNCATED) - 1);
+	}
 	line[n++] = '\n';
 	console_write(line, n);
 }

@@ -40,6 +40,9 @@ UNIT_SRCS_pci_irq := hypervisor/pci_irq.c hypervisor/msi.c hypervisor/console.c 
 UNIT_TESTS += pci_reset
 UNIT_SRCS_pci_reset := hypervisor/pci_reset.c hypervisor/pci.c hypervisor/console.c hypervisor/lib/format.c
 UNIT_SRCS_timer := hypervisor/lib/clockmath.c
+# Log lines: prefix, levels, and a line too long for the buffer.
+UNIT_TESTS += console
+UNIT_SRCS_console := hypervisor/console.c hypervisor/lib/format.c
 # The guest-stub runtime's pure logic, and the hostile guest's ABI oracle.
 UNIT_TESTS += guest_runtime guest_hostile
 UNIT_SRCS_guest_runtime := guest-stubs/runtime/linebuf.c guest-stubs/runtime/hcdetect.c

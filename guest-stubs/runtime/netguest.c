@@ -13,6 +13,7 @@ static void rx(void *ctx, const void *frame, size_t len)
 
 unsigned int netguest_turn(struct netguest *g, uint64_t deadline)
 {
+	bool was_connected = netfront_connected(&g->nf);
 	unsigned int got = netfront_poll(&g->nf, rx, g);
 	uint64_t now = time_ns();
 
@@ -20,8 +21,11 @@ unsigned int netguest_turn(struct netguest *g, uint64_t deadline)
 		net_timer(&g->nif);
 		g->next_timer = now + g->timer_period_ns;
 	}
-	/* Frames came in: the caller looks at them before anything waits. */
-	if (!got)
+	/*
+	 * Frames came in, or the IOVM just attached (or let go): the caller
+	 * looks before anything waits.
+	 */
+	if (!got && netfront_connected(&g->nf) == was_connected)
 		netfront_wait(&g->nf, deadline ? MIN(deadline, g->next_timer) : g->next_timer);
 	return got;
 }

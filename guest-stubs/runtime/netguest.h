@@ -40,9 +40,9 @@ int netguest_up(struct netguest *g, unsigned int nth, uint64_t timer_period_ns, 
 
 /*
  * One turn of the loop: received frames (the tap, then net_input), the
- * stack's timers when due, and, only if no frame came in, sleep until
- * deadline (0: none), the next timer or an interrupt. Interrupts off.
- * Returns the frames received.
+ * stack's timers when due, and, only if no frame came in and the
+ * connection did not change, sleep until deadline (0: none), the next
+ * timer or an interrupt. Interrupts off. Returns the frames received.
  */
 unsigned int netguest_turn(struct netguest *g, uint64_t deadline);
 
