@@ -57,6 +57,17 @@ struct netvm;
 /* Hand a frame to a port's side (the frame is valid during the call only, except for the uplink). */
 typedef void (*port_deliver_fn)(struct netvm *vm, unsigned int port, const uint8_t *frame, size_t len);
 
+/*
+ * What a mode watches on the data path; NULL: nothing. Called in the
+ * middle of a pass, so they only count and look.
+ */
+struct netvm_taps {
+	/* A frame the switch hands to the uplink, before it joins the batch (bench mode). */
+	void (*uplink_frame)(struct netvm *vm, const uint8_t *frame, size_t len);
+	/* The switch has just handed a frame to every port it goes out on (fault injection). */
+	void (*forwarded)(struct netvm *vm);
+};
+
 struct netvm {
 	struct nic nic;
 	struct l2_switch sw;
@@ -70,6 +81,7 @@ struct netvm {
 	struct nic_frame tx_batch[TX_BATCH];
 	unsigned int tx_n;
 	uint64_t passes, wakeups;
+	struct netvm_taps taps;
 	/* The self-check's local endpoint. */
 	uint8_t arp_frame[ETH_FRAME_MIN];
 	bool got_reply;
@@ -79,7 +91,6 @@ struct netvm {
 	/* Fault injection: crash when the switch has forwarded crash_after frames (0: never). */
 	uint64_t crash_after, forwarded;
 	/* Bench mode: the guests' stream as the switch hands it to the uplink. */
-	bool bench;
 	struct bench_forward {
 		uint64_t packets, bytes;	/* the guests' bench datagrams sent to the uplink */
 		uint64_t first_ns, last_ns;	/* when the first and the last one were */
@@ -113,13 +124,11 @@ static void uplink_flush(struct netvm *vm)
 	vm->tx_n = 0;
 }
 
-static void bench_uplink_frame(struct netvm *vm, const uint8_t *f, size_t len);
-
 static void uplink_deliver(struct netvm *vm, unsigned int port, const uint8_t *frame, size_t len)
 {
 	(void)port;
-	if (vm->bench)
-		bench_uplink_frame(vm, frame, len);
+	if (vm->taps.uplink_frame)
+		vm->taps.uplink_frame(vm, frame, len);
 	if (vm->tx_n == TX_BATCH)
 		uplink_flush(vm);
 	vm->tx_batch[vm->tx_n++] = (struct nic_frame){ .data = frame, .len = len };
@@ -168,6 +177,12 @@ static __noreturn void crash_now(struct netvm *vm)
 	__builtin_unreachable();
 }
 
+static void crash_count(struct netvm *vm)
+{
+	if (++vm->forwarded == vm->crash_after)
+		crash_now(vm);
+}
+
 /* Switch a frame that arrived on in_port and hand it to every port it goes out on. */
 static void switch_frame(struct netvm *vm, unsigned int in_port, const uint8_t *frame, size_t len)
 {
@@ -182,8 +197,8 @@ static void switch_frame(struct netvm *vm, unsigned int in_port, const uint8_t *
 			else
 				switch_tx_dropped(&vm->sw, p, len);
 		}
-	if (++vm->forwarded == vm->crash_after)
-		crash_now(vm);
+	if (vm->taps.forwarded)
+		vm->taps.forwarded(vm);
 }
 
 static void uplink_rx(void *ctx, const uint8_t *frame, size_t len)
@@ -528,11 +543,11 @@ static uint32_t bench_forward(struct netvm *vm)
 
 	test_begin("bench-forward");
 	gprintf("net: bench: serving %u guest port(s), counting their datagrams to the uplink\n", vm->nb.nports);
-	vm->bench = true;
+	vm->taps.uplink_frame = bench_uplink_frame;
 	bool stopped = netvm_run(vm, time_ns() + BENCH_GUEST_WAIT_NS, frontends_stopped);
 	bench_read_stats(&s1);
 	uint64_t stop_ns = s1.time_ns;
-	vm->bench = false;
+	vm->taps.uplink_frame = NULL;
 	test_check(stopped, "the guests did not stop within %llu s",
 		   (unsigned long long)(BENCH_GUEST_WAIT_NS / NSEC_PER_SEC));
 	if (!test_check(b->packets > 0, "no bench datagram from a guest reached the uplink")) {
@@ -667,9 +682,11 @@ int guest_main(const struct uhv_boot_info *boot)
 
 	if (!boot->vm.restart_count)
 		vm->crash_after = crash_frames(boot->vm.name);
-	if (vm->crash_after)
+	if (vm->crash_after) {
 		gprintf("net: fault injection: this start crashes after %llu frames forwarded\n",
 			(unsigned long long)vm->crash_after);
+		vm->taps.forwarded = crash_count;
+	}
 	if (!bring_up(vm, boot))
 		test_finish();
 	arp_selfcheck(vm);
