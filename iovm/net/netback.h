@@ -82,7 +82,7 @@ struct netback_port {
 };
 
 struct netback_hooks {
-	/* Switch a frame received on in_port and deliver it (main.c's switch_frame). */
+	/* Switch a frame received on in_port and deliver it (main.c's netvm_switch_frame). */
 	void (*switch_frame)(void *ctx, unsigned int in_port, const uint8_t *frame, size_t len);
 	/* Transmit the uplink batch: afterwards no staged frame is referenced. */
 	void (*flush)(void *ctx);
