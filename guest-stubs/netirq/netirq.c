@@ -41,9 +41,6 @@
 /* e1000e and the MSI capability (PCI 3.0, 6.8.1). */
 #define E1000E_DEVICE		0x10d3	/* 82574L */
 #define E1000_INT_TXDW		BIT(0)	/* transmit descriptor written back */
-#define PCI_STATUS_REG		0x06
-# define PCI_STATUS_CAP_LIST	BIT(4)
-#define PCI_CAP_PTR		0x34
 #define PCI_CAP_ID_MSI		0x05
 #define PCI_CAP_ID_MSIX		0x11
 #define MSIX_FLAGS		0x02
@@ -220,19 +217,6 @@ static void wait_for(volatile bool *flag, uint64_t ns)
 		sleep_ns(10 * NSEC_PER_MSEC);
 }
 
-static uint8_t find_cap(struct pci_fn f, uint8_t id)
-{
-	if (!(pci_cfg_read16(f, PCI_STATUS_REG) & PCI_STATUS_CAP_LIST))
-		return 0;
-	uint8_t at = pci_cfg_read8(f, PCI_CAP_PTR) & 0xfc;
-	for (unsigned int n = 0; at && n < 48; n++) {
-		if (pci_cfg_read8(f, at) == id)
-			return at;
-		at = pci_cfg_read8(f, (uint8_t)(at + 1)) & 0xfc;
-	}
-	return 0;
-}
-
 /* Program the MSI capability with address/data and set Enable; returns what Enable reads back. */
 static bool msi_program(uint8_t cap, uint32_t address, uint16_t data)
 {
@@ -252,7 +236,7 @@ static bool msi_program(uint8_t cap, uint32_t address, uint16_t data)
 static bool msix_while_msi(void)
 {
 	test_begin("msix-while-msi");
-	uint8_t cap = find_cap(nic, PCI_CAP_ID_MSIX), msi = find_cap(nic, PCI_CAP_ID_MSI);
+	uint8_t cap = pci_find_cap(nic, PCI_CAP_ID_MSIX), msi = pci_find_cap(nic, PCI_CAP_ID_MSI);
 	if (!test_check(cap != 0, "no MSI-X capability")) {
 		test_end();
 		return false;
@@ -273,7 +257,7 @@ static bool msix_while_msi(void)
 static bool msi_setup(void)
 {
 	test_begin("msi-refused");
-	uint8_t cap = find_cap(nic, PCI_CAP_ID_MSI);
+	uint8_t cap = pci_find_cap(nic, PCI_CAP_ID_MSI);
 	if (!test_check(cap != 0, "no MSI capability")) {
 		test_end();
 		return false;

@@ -123,9 +123,6 @@ static uint64_t bar0;
 static struct pci_fn nvme_fn;
 
 /* MSI-X (PCI 3.0, 6.8.2): the capability, and the admin CQ's interrupt (vector 0) by HC_MSI_SETUP. */
-#define PCI_STATUS_REG		0x06
-# define PCI_STATUS_CAP_LIST	BIT(4)
-#define PCI_CAP_PTR		0x34
 #define PCI_CAP_ID_MSIX		0x11
 #define MSIX_CTRL		0x02
 # define MSIX_CTRL_ENABLE	BIT(15)
@@ -303,19 +300,6 @@ static void cq_interrupt(struct trap_frame *frame)
 	cq_interrupts++;
 }
 
-static uint8_t find_cap(struct pci_fn f, uint8_t id)
-{
-	if (!(pci_cfg_read16(f, PCI_STATUS_REG) & PCI_STATUS_CAP_LIST))
-		return 0;
-	uint8_t at = pci_cfg_read8(f, PCI_CAP_PTR) & 0xfc;
-	for (unsigned int n = 0; at && n < 48; n++) {
-		if (pci_cfg_read8(f, at) == id)
-			return at;
-		at = pci_cfg_read8(f, (uint8_t)(at + 1)) & 0xfc;
-	}
-	return 0;
-}
-
 static uint16_t bdf_of(struct pci_fn f)
 {
 	return (uint16_t)(f.bus << 8 | f.dev << 3 | f.fn);
@@ -328,7 +312,7 @@ static uint16_t bdf_of(struct pci_fn f)
 static bool msix_setup(void)
 {
 	test_begin("msix");
-	uint8_t msix_cap = find_cap(nvme_fn, PCI_CAP_ID_MSIX);
+	uint8_t msix_cap = pci_find_cap(nvme_fn, PCI_CAP_ID_MSIX);
 	if (!test_check(msix_cap != 0, "no MSI-X capability")) {
 		test_end();
 		return false;
@@ -373,7 +357,7 @@ static volatile uint32_t *msix_entry0(uint8_t msix_cap)
 static bool msix_table_setup(void)
 {
 	test_begin("msix");
-	uint8_t msix_cap = find_cap(nvme_fn, PCI_CAP_ID_MSIX);
+	uint8_t msix_cap = pci_find_cap(nvme_fn, PCI_CAP_ID_MSIX);
 	volatile uint32_t *e = msix_cap ? msix_entry0(msix_cap) : NULL;
 	if (!test_check(e != NULL, "no MSI-X table")) {
 		test_end();
@@ -422,7 +406,7 @@ static void raw_interrupt(struct trap_frame *frame)
 static void raw_msi_attempt(void)
 {
 	test_begin("raw-msi");
-	uint8_t msix_cap = find_cap(nvme_fn, PCI_CAP_ID_MSIX);
+	uint8_t msix_cap = pci_find_cap(nvme_fn, PCI_CAP_ID_MSIX);
 	volatile uint32_t *e = msix_cap ? msix_entry0(msix_cap) : NULL;
 	if (!test_check(e != NULL, "no MSI-X table") ||
 	    !test_check(irq_register(RAW_VECTOR, raw_interrupt) == 0, "cannot register vector %#x", RAW_VECTOR)) {

@@ -66,3 +66,17 @@ bool pci_find_class(uint32_t class24, struct pci_fn *out)
 {
 	return pci_find(PCI_CLASS_REVISION, 0xffffff00U, class24 << 8, out);
 }
+
+uint8_t pci_find_cap(struct pci_fn f, uint8_t id)
+{
+	if (!(pci_cfg_read16(f, PCI_STATUS_REG) & PCI_STATUS_CAP_LIST))
+		return 0;
+	uint8_t at = pci_cfg_read8(f, PCI_CAP_PTR) & 0xfc;
+	/* At most 48 capabilities fit in 256 bytes: a longer list is a loop. */
+	for (unsigned int n = 0; at && n < 48; n++) {
+		if (pci_cfg_read8(f, at) == id)
+			return at;
+		at = pci_cfg_read8(f, (uint8_t)(at + 1)) & 0xfc;
+	}
+	return 0;
+}

@@ -19,10 +19,13 @@
 # define PCI_COMMAND_IO		BIT(0)
 # define PCI_COMMAND_MEMORY	BIT(1)
 # define PCI_COMMAND_MASTER	BIT(2)
+#define PCI_STATUS_REG		0x06
+# define PCI_STATUS_CAP_LIST	BIT(4)
 #define PCI_CLASS_REVISION	0x08
 #define PCI_HEADER_TYPE		0x0e
 #define PCI_BAR(n)		(0x10 + 4 * (n))
 #define PCI_ROM_ADDRESS		0x30
+#define PCI_CAP_PTR		0x34
 #define PCI_INTERRUPT_LINE	0x3c	/* under uhv: the INTx's virtual vector, 0xff: none */
 #define PCI_INTERRUPT_PIN	0x3d
 
@@ -42,5 +45,8 @@ bool pci_find_id(uint16_t vendor, uint16_t device, struct pci_fn *out);
 /* The first function whose class code register (base class, sub-class,
  * programming interface: bits 31:8 of PCI_CLASS_REVISION) is class24; false if none. */
 bool pci_find_class(uint32_t class24, struct pci_fn *out);
+
+/* Offset of f's first capability with this id in the capability list, 0 if none (walk bounded). */
+uint8_t pci_find_cap(struct pci_fn f, uint8_t id);
 
 #endif /* RUNTIME_PCI_H */
